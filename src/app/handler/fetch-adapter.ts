@@ -1,0 +1,264 @@
+// Fetch-style handlers (the Bun / Deno / Hono convention) on top of the
+// native contract: our parsed Request becomes a WHATWG Request, the handler's
+// WHATWG Response becomes a Reply.
+//
+// The WHATWG objects are not cheap on Node 20 (every Request carries an
+// AbortSignal and every body is a ReadableStream), so the adapter adds as
+// little as it can around them: no intermediate Headers object, no copy of a
+// body it can hand over as it is, one array for the reply's header fields.
+
+import { STATUS_CODES } from 'node:http';
+import type { ReadableStreamReadResult } from 'node:stream/web';
+import type { Reply, Request } from '../types.js';
+
+/** A fetch-style handler: `(request) => Response`. */
+export type FetchFunction = (request: globalThis.Request) => globalThis.Response | Promise<globalThis.Response>;
+
+/**
+ * How much of a streamed body is read before the headers go out. A body that
+ * ends within this is sent whole, with Content-Length; a longer one streams.
+ */
+export const READ_AHEAD = 64 * 1024;
+
+/** Turn a fetch-style handler into a function from Request to Reply. */
+export function fetchAdapter(fetch: FetchFunction): (req: Request) => Promise<Reply> {
+  return async (req) => {
+    let request: globalThis.Request;
+    try {
+      request = toFetchRequest(req);
+    } catch (e) {
+      return unconvertible(req, e); // the client's fault (bad Host, bad target): 4xx, not 500
+    }
+    // Errors thrown by the handler propagate: the model answers 500.
+    const response = await fetch(request);
+    if (!isResponse(response)) {
+      throw new TypeError(`fetch handler returned ${describe(response)}, not a Response`);
+    }
+    return toReply(response, req.method === 'HEAD');
+  };
+}
+
+// Host values that cannot change the URL's meaning: no "/", "?", "#", "@".
+const HOST = /^[\w.~%!$&'()*+,;=:[\]-]+$/;
+const ABSOLUTE = /^https?:\/\//i;
+
+/**
+ * Our Request as a WHATWG Request: URL from the Host header and the target
+ * (absolute-form targets as they are), every header field in order, and the
+ * body for methods that may have one. Throws TypeError when no valid URL can
+ * be made or the method is one fetch forbids (CONNECT, TRACE, TRACK).
+ */
+export function toFetchRequest(req: Request): globalThis.Request {
+  const target = req.target;
+  let url: string;
+  if (target.charCodeAt(0) === 0x2f /* / */) url = origin(req) + target;
+  else if (target === '*') url = origin(req) + '/*';
+  else if (ABSOLUTE.test(target)) url = target;
+  else throw new TypeError(`request-target ${JSON.stringify(target)} cannot be made into a URL`);
+
+  const method = req.method;
+  const body = req.body;
+  const request =
+    body.length > 0 && method !== 'GET' && method !== 'HEAD'
+      ? new globalThis.Request(url, { method, body }) // undici copies it: the fetch spec says so
+      : new globalThis.Request(url, { method });
+
+  // Appending to the Request's own Headers avoids building a second one for
+  // the constructor to copy.
+  const fields = req.headers;
+  const headers = request.headers;
+  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
+  return request;
+}
+
+function origin(req: Request): string {
+  const host = req.header('host');
+  if (host === undefined || host === '') return 'http://localhost';
+  if (!HOST.test(host)) throw new TypeError(`invalid Host header ${JSON.stringify(host)}`);
+  return 'http://' + host;
+}
+
+/**
+ * A WHATWG Response as a Reply. The body is read ahead up to READ_AHEAD
+ * bytes, as long as the stream delivers without waiting: if it ends there,
+ * the body is one Buffer; otherwise an AsyncIterable that yields what was
+ * read and then the rest. With `head` (a HEAD request) a body that would
+ * stream is cancelled instead: only its framing matters.
+ */
+export async function toReply(response: globalThis.Response, head = false): Promise<Reply> {
+  const status = response.status;
+  const statusText = response.statusText;
+  const reply: Reply = {
+    status,
+    reason: statusText === '' || statusText === STATUS_CODES[status] ? undefined : statusText,
+    headers: fieldsOf(response.headers),
+    body: null,
+  };
+  const stream = response.body;
+  if (stream !== null) {
+    if (status === 204 || status === 304) stream.cancel().catch(ignore); // these never carry a body
+    else reply.body = await readBody(stream, head);
+  }
+  return reply;
+}
+
+/** Response headers as a flat field list, without the fields http/ writes itself. */
+function fieldsOf(headers: globalThis.Headers): string[] {
+  const list: string[] = [];
+  let cookiesDone = false;
+  headers.forEach((value, name) => {
+    switch (name) {
+      // Framing and connection management belong to the server.
+      case 'content-length':
+      case 'transfer-encoding':
+      case 'connection':
+      case 'keep-alive':
+        return;
+      // Joined with ", " a Set-Cookie list would be unreadable: one field each.
+      case 'set-cookie':
+        if (!cookiesDone) {
+          cookiesDone = true;
+          for (const cookie of headers.getSetCookie()) list.push('set-cookie', cookie);
+        }
+        return;
+    }
+    list.push(name, value);
+  });
+  return list;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Read `stream` ahead: one Buffer if it ends soon, else a BodyStream. */
+async function readBody(stream: ReadableStream<Uint8Array>, head: boolean): Promise<Buffer | AsyncIterable<Uint8Array>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  while (size < READ_AHEAD) {
+    pending = reader.read();
+    const result = await Promise.race([pending, turnEnd()]);
+    if (result === STALLED) break; // the stream is waiting on something: stream it
+    pending = null;
+    if (result.done) {
+      if (chunks.length === 1) return asBuffer(chunks[0]);
+      return chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
+    }
+    const chunk = bytes(result.value);
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  const body = new BodyStream(reader, chunks, pending);
+  if (head) void body.return();
+  return body;
+}
+
+// "Without waiting" means: before this turn of the event loop ends. One
+// setImmediate per turn serves every response read ahead during that turn.
+const STALLED = Symbol('stalled');
+let turn: Promise<typeof STALLED> | null = null;
+
+function turnEnd(): Promise<typeof STALLED> {
+  return (turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = null;
+      resolve(STALLED);
+    }),
+  ));
+}
+
+/**
+ * The rest of a response body as an AsyncIterable: first the chunks already
+ * read ahead, then the stream. return() (a `for await` that stops early, a
+ * client that went away) cancels the stream, so an endless one stops too.
+ */
+class BodyStream implements AsyncIterableIterator<Uint8Array> {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #ahead: Uint8Array[];
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
+  #done = false;
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>, ahead: Uint8Array[], pending: Promise<ReadableStreamReadResult<Uint8Array>> | null) {
+    this.#reader = reader;
+    this.#ahead = ahead.reverse(); // pop() from the end is cheaper than shift()
+    this.#pending = pending; // already watched by Promise.race: a rejection left here is not "unhandled"
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#ahead.length > 0) return { done: false, value: this.#ahead.pop()! };
+    if (this.#done) return { done: true, value: undefined };
+    const read = this.#pending ?? this.#reader.read();
+    this.#pending = null;
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await read;
+    } catch (e) {
+      this.#done = true;
+      throw e;
+    }
+    if (result.done) {
+      this.#done = true;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: bytes(result.value) };
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.#done) {
+      this.#done = true;
+      this.#ahead.length = 0;
+      // Not awaited: a source's cancel() may take its time, and its failure
+      // has no one left to be reported to.
+      this.#reader.cancel().catch(ignore);
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+/** A stream chunk as bytes; strings (which some hand-made streams enqueue) as UTF-8. */
+function bytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError(`response body chunk is ${describe(chunk)}, not bytes`);
+}
+
+/** The same memory seen as a Buffer, without copying. */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function isResponse(value: unknown): value is globalThis.Response {
+  if (value instanceof globalThis.Response) return true;
+  // Another implementation of Response (a polyfill, a different undici):
+  // accept anything shaped like one.
+  const r = value as globalThis.Response | null;
+  return typeof r === 'object' && r !== null && typeof r.status === 'number' && typeof r.headers?.forEach === 'function' && 'body' in r;
+}
+
+/** The reply for a request that has no fetch equivalent. */
+function unconvertible(req: Request, e: unknown): Reply {
+  const method = req.method.toUpperCase();
+  const forbidden = method === 'CONNECT' || method === 'TRACE' || method === 'TRACK';
+  const status = forbidden ? 501 : 400;
+  const message = forbidden ? `fetch handlers cannot receive ${method} requests` : e instanceof Error ? e.message : String(e);
+  return {
+    status,
+    reason: undefined,
+    headers: ['content-type', 'text/plain; charset=utf-8'],
+    body: `${STATUS_CODES[status]}: ${message}\n`,
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+  return `an object (${value.constructor?.name ?? 'no prototype'})`;
+}
+
+function ignore(): void {}

@@ -1,0 +1,40 @@
+// Content-Type for a file name, from the mime-types database, with the
+// charset that browsers need to decode text correctly. Results are memoised
+// per extension: a site has few extensions and this runs on every refresh.
+import path from 'node:path';
+import mime from 'mime-types';
+import compressible from 'compressible';
+
+export interface MimeInfo {
+  /** Full Content-Type value, e.g. "text/html; charset=utf-8". */
+  readonly contentType: string;
+  /** Worth compressing (text-like), according to the compressible package. */
+  readonly compressible: boolean;
+}
+
+const DEFAULT_TYPE = 'application/octet-stream';
+const byExtension = new Map<string, MimeInfo>();
+
+/** Text-like types get "; charset=utf-8": everything the site serves is UTF-8. */
+function needsCharset(type: string): boolean {
+  return (
+    type.startsWith('text/') ||
+    type.includes('javascript') ||
+    type.includes('json') ||
+    type.includes('xml') // also covers image/svg+xml and application/xhtml+xml
+  );
+}
+
+export function mimeFor(fileName: string): MimeInfo {
+  const ext = path.posix.extname(fileName).toLowerCase();
+  let info = byExtension.get(ext);
+  if (info === undefined) {
+    const type = (ext !== '' && mime.lookup(ext)) || DEFAULT_TYPE;
+    info = {
+      contentType: needsCharset(type) ? `${type}; charset=utf-8` : type,
+      compressible: compressible(type) === true,
+    };
+    if (byExtension.size < 1024) byExtension.set(ext, info);
+  }
+  return info;
+}

@@ -1,0 +1,153 @@
+// Incremental decoder for the chunked transfer coding (RFC 9112 §7.1):
+//
+//   chunked-body = *chunk last-chunk trailer-section CRLF
+//   chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+//
+// Fed any slice of bytes, it consumes what it can and remembers where it was,
+// so the result does not depend on how the stream was split.
+import { HttpError } from './errors.js';
+import { HEX_VALUE, TCHAR, FIELD_VCHAR } from './chars.js';
+
+const enum S {
+  Size,
+  SizeSpace, // BWS after the size: only ";" may follow
+  Ext,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  Trailer, // inside a trailer line (or at the start of one)
+  TrailerLf,
+  Done,
+}
+
+const MAX_LINE = 4096; // chunk-size line incl. extensions, and each trailer line
+
+export class ChunkedDecoder {
+  private state = S.Size;
+  private size = 0;
+  private digits = 0;
+  private lineLength = 0;
+  private remaining = 0;
+  private trailerLine = '';
+  private trailerBytes = 0;
+  /** Decoded body parts (copies: the input buffer is reused by the caller). */
+  readonly parts: Buffer[] = [];
+  total = 0;
+
+  constructor(
+    private readonly maxBody: number,
+    private readonly maxTrailerBytes: number,
+  ) {}
+
+  get done(): boolean {
+    return this.state === S.Done;
+  }
+
+  /** Consume bytes from buf[start, end); returns how many were used. Throws HttpError. */
+  feed(buf: Buffer, start: number, end: number): number {
+    let i = start;
+    while (i < end) {
+      const c = buf[i];
+      switch (this.state) {
+        case S.Size: {
+          const v = HEX_VALUE[c];
+          if (v !== 255) {
+            if (++this.digits > 15) throw new HttpError(413, 'chunk size too large');
+            this.size = this.size * 16 + v;
+            i++;
+            continue;
+          }
+          if (this.digits === 0) throw new HttpError(400, 'invalid chunk size');
+          if (c === 0x0d) this.state = S.SizeLf;
+          else if (c === 0x3b) this.state = S.Ext;
+          else if (c === 0x20 || c === 0x09) this.state = S.SizeSpace;
+          else throw new HttpError(400, 'invalid chunk size');
+          i++;
+          this.lineLength = this.digits + 1;
+          continue;
+        }
+        case S.SizeSpace:
+          if (c === 0x3b) this.state = S.Ext;
+          else if (c !== 0x20 && c !== 0x09) throw new HttpError(400, 'invalid chunk size line');
+          i++;
+          if (++this.lineLength > MAX_LINE) throw new HttpError(400, 'chunk size line too long');
+          continue;
+        case S.Ext:
+          // chunk-ext is ignored, but its bytes must be printable and bounded.
+          if (c === 0x0d) this.state = S.SizeLf;
+          else if (FIELD_VCHAR[c] !== 1) throw new HttpError(400, 'invalid chunk extension');
+          i++;
+          if (++this.lineLength > MAX_LINE) throw new HttpError(400, 'chunk extension too long');
+          continue;
+        case S.SizeLf:
+          if (c !== 0x0a) throw new HttpError(400, 'chunk size line not ended by CRLF');
+          i++;
+          if (this.size === 0) {
+            this.state = S.Trailer;
+            this.trailerLine = '';
+          } else {
+            if (this.total + this.size > this.maxBody) throw new HttpError(413, 'request body too large');
+            this.remaining = this.size;
+            this.state = S.Data;
+          }
+          continue;
+        case S.Data: {
+          const n = Math.min(this.remaining, end - i);
+          const part = Buffer.allocUnsafe(n);
+          buf.copy(part, 0, i, i + n);
+          this.parts.push(part);
+          this.total += n;
+          this.remaining -= n;
+          i += n;
+          if (this.remaining === 0) this.state = S.DataCr;
+          continue;
+        }
+        case S.DataCr:
+          if (c !== 0x0d) throw new HttpError(400, 'chunk data not followed by CRLF');
+          this.state = S.DataLf;
+          i++;
+          continue;
+        case S.DataLf:
+          if (c !== 0x0a) throw new HttpError(400, 'chunk data not followed by CRLF');
+          this.state = S.Size;
+          this.size = 0;
+          this.digits = 0;
+          i++;
+          continue;
+        case S.Trailer:
+          if (c === 0x0d) this.state = S.TrailerLf;
+          else {
+            if (this.trailerLine.length >= MAX_LINE) throw new HttpError(431, 'trailer field too long');
+            this.trailerLine += String.fromCharCode(c);
+          }
+          i++;
+          if (++this.trailerBytes > this.maxTrailerBytes) throw new HttpError(431, 'trailer section too large');
+          continue;
+        case S.TrailerLf:
+          if (c !== 0x0a) throw new HttpError(400, 'trailer line not ended by CRLF');
+          i++;
+          if (this.trailerLine === '') {
+            this.state = S.Done;
+            return i - start;
+          }
+          checkTrailerField(this.trailerLine);
+          this.trailerLine = '';
+          this.state = S.Trailer;
+          continue;
+        case S.Done:
+          return i - start;
+      }
+    }
+    return i - start;
+  }
+}
+
+/** A trailer field has the grammar of a header field; it is checked and then discarded. */
+function checkTrailerField(line: string): void {
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw new HttpError(400, 'invalid trailer field');
+  for (let i = 0; i < colon; i++) if (TCHAR[line.charCodeAt(i)] !== 1) throw new HttpError(400, 'invalid trailer field name');
+  for (let i = colon + 1; i < line.length; i++)
+    if (FIELD_VCHAR[line.charCodeAt(i)] !== 1) throw new HttpError(400, 'invalid trailer field value');
+}

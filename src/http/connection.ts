@@ -1,0 +1,302 @@
+// The server side of one HTTP/1.1 connection as a sans-I/O state machine, in
+// the manner of h11: bytes go in with feed(), events come out of next(), and
+// the caller (a model) does all the I/O. Nothing here knows a socket or a clock.
+//
+//   Idle ──head──▶ Body ──complete──▶ Waiting ──responseSent()──▶ Idle
+//     ╰──────────── error (framing in doubt) ──▶ Closed ◀── !keepAlive
+//
+// Requests are handed out one at a time: the next pipelined request is parsed
+// only after the response to the previous one was sent, so responses are in
+// order by construction, and bytes of later requests wait in `pending`.
+import { HttpError } from './errors.js';
+import { parseHead, type HeadInfo } from './head.js';
+import { ChunkedDecoder } from './chunked.js';
+import { ParsedRequest } from './request.js';
+import type { Limits } from './limits.js';
+
+export const enum Event {
+  /** Nothing complete yet: receive more bytes and feed() them. */
+  NeedData,
+  /** `request` holds a complete request (body included): answer it, then call responseSent(). */
+  Request,
+  /** The client waits for "100 Continue" before sending the body: send it, then call next() again. */
+  Continue,
+  /** `error` holds the status to answer; then close the connection. */
+  Error,
+  /** The connection is finished: close it. */
+  Closed,
+}
+
+const enum State {
+  Idle,
+  Body,
+  Waiting,
+  Closed,
+}
+
+const EMPTY = Buffer.alloc(0);
+const latin1 = (b: Buffer, from: number, to: number): string =>
+  (b as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
+
+export class HttpConnection {
+  /** The request of the last Request event. */
+  request = new ParsedRequest();
+  /** The error of the last Error event. */
+  error: HttpError | null = null;
+  /** Framing facts of the current request. */
+  readonly info: HeadInfo = { contentLength: -1, chunked: false, keepAlive: true, expectContinue: false };
+  /** Whether the connection may carry another request after this response. */
+  keepAlive = true;
+  /** Requests completed on this connection. */
+  requests = 0;
+  remoteAddress = '';
+  remotePort = 0;
+
+  private state = State.Idle;
+  // Unconsumed input: either the caller's buffer (only during feed/next) or our own copy.
+  private src: Buffer = EMPTY;
+  private pos = 0;
+  private end = 0;
+  private own: Buffer | null = null; // our buffer for bytes kept between next() calls
+  private scanFrom = 0; // where the search for the end of the head resumes
+  private peerClosed = false;
+  private continueSent = false;
+  private bodyParts: Buffer[] = [];
+  private bodyRemaining = 0;
+  private chunked: ChunkedDecoder | null = null;
+
+  constructor(private readonly limits: Limits) {}
+
+  /** Hand over received bytes buf[start, end). They are only read until next() returns. */
+  feed(buf: Buffer, start: number, end: number): void {
+    if (this.pos === this.end) {
+      this.src = buf;
+      this.pos = start;
+      this.end = end;
+      this.scanFrom = start;
+      return;
+    }
+    // Append to the bytes we already hold.
+    const held = this.end - this.pos;
+    const need = held + (end - start);
+    let own = this.own!;
+    if (this.src !== own || own.length - this.pos < need) {
+      const grown = own !== null && own.length >= need ? own : Buffer.allocUnsafe(Math.max(need, 1024));
+      this.src.copy(grown, 0, this.pos, this.end);
+      this.scanFrom -= this.pos;
+      own = this.own = grown;
+      this.src = grown;
+      this.pos = 0;
+      this.end = held;
+    }
+    buf.copy(own, this.end, start, end);
+    this.end += end - start;
+  }
+
+  /** The peer will send nothing more (recv returned 0). */
+  feedEof(): void {
+    this.peerClosed = true;
+  }
+
+  /** Bytes received but not yet consumed (pipelined requests, partial head). */
+  get buffered(): number {
+    return this.end - this.pos;
+  }
+
+  /** True while a request has begun to arrive but is not complete (header/body timeouts apply). */
+  get midRequest(): boolean {
+    return (this.state === State.Idle && this.end > this.pos) || this.state === State.Body;
+  }
+
+  get closed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  next(): Event {
+    const ev = this.step();
+    this.detach();
+    return ev;
+  }
+
+  /** The response to `request` has been written completely. */
+  responseSent(): void {
+    if (this.state !== State.Waiting) return;
+    this.requests++;
+    this.state = this.keepAlive ? State.Idle : State.Closed;
+  }
+
+  /** Stop after the current response (shutdown, or the server decided so). */
+  close(): void {
+    this.keepAlive = false;
+    if (this.state !== State.Waiting) this.state = State.Closed;
+  }
+
+  private step(): Event {
+    switch (this.state) {
+      case State.Closed:
+        return Event.Closed;
+      case State.Waiting:
+        throw new Error('next() called before the response to the previous request was sent');
+      case State.Idle:
+        return this.readHead();
+      case State.Body:
+        return this.readBody();
+    }
+  }
+
+  private fail(status: number, message: string): Event {
+    return this.failWith(new HttpError(status, message));
+  }
+
+  private failWith(e: HttpError): Event {
+    this.error = e;
+    this.keepAlive = false;
+    this.state = State.Closed;
+    this.pos = this.end;
+    return Event.Error;
+  }
+
+  private readHead(): Event {
+    const src = this.src;
+    // RFC 9112 §2.2: ignore empty lines received before the request-line.
+    while (this.end - this.pos >= 2 && src[this.pos] === 0x0d && src[this.pos + 1] === 0x0a) {
+      this.pos += 2;
+      if (this.scanFrom < this.pos) this.scanFrom = this.pos;
+    }
+    const start = this.pos;
+    const end = this.end;
+    if (start === end || (end - start === 1 && src[start] === 0x0d)) return this.waitForMore();
+
+    // Find CRLF CRLF; every LF must follow a CR (bare LF is refused: strict reading of §2.2).
+    let i = this.scanFrom > start ? this.scanFrom : start;
+    let headEnd = -1;
+    for (; i < end; i++) {
+      if (src[i] !== 0x0a) continue;
+      if (i === start || src[i - 1] !== 0x0d) return this.fail(400, 'bare LF in request head');
+      if (i - start >= 3 && src[i - 2] === 0x0a) {
+        headEnd = i + 1;
+        break;
+      }
+    }
+    if (headEnd < 0) {
+      this.scanFrom = i;
+      const size = end - start;
+      if (size > this.limits.maxTarget + this.limits.maxHeaderBytes + 1024) {
+        const firstLf = src.indexOf(0x0a, start);
+        if (firstLf < 0 || firstLf >= end) return this.fail(414, 'request target too long');
+        return this.fail(431, 'request header section too large');
+      }
+      if (size > this.limits.maxTarget + 1024) {
+        const firstLf = src.indexOf(0x0a, start);
+        if (firstLf < 0 || firstLf >= end) return this.fail(414, 'request target too long');
+      }
+      return this.waitForMore();
+    }
+
+    // A complete head: parse it.
+    const req = new ParsedRequest();
+    req.remoteAddress = this.remoteAddress;
+    req.remotePort = this.remotePort;
+    try {
+      parseHead(latin1(src, start, headEnd - 4), this.limits, req, this.info);
+    } catch (e) {
+      if (e instanceof HttpError) return this.failWith(e);
+      throw e;
+    }
+    this.pos = headEnd;
+    this.scanFrom = headEnd;
+    this.request = req;
+    this.keepAlive = this.info.keepAlive;
+    this.continueSent = false;
+
+    if (this.info.chunked) {
+      this.chunked = new ChunkedDecoder(this.limits.maxBody, this.limits.maxHeaderBytes);
+      this.state = State.Body;
+      return this.readBody();
+    }
+    const length = this.info.contentLength;
+    if (length > 0) {
+      if (this.end - this.pos >= length) {
+        // The whole body is here already: one copy, out of the reused buffer.
+        req.body = Buffer.allocUnsafe(length);
+        src.copy(req.body, 0, this.pos, this.pos + length);
+        this.pos += length;
+        return this.complete();
+      }
+      this.bodyParts = [];
+      this.bodyRemaining = length;
+      this.state = State.Body;
+      return this.readBody();
+    }
+    return this.complete();
+  }
+
+  private readBody(): Event {
+    const src = this.src;
+    if (this.chunked !== null) {
+      try {
+        this.pos += this.chunked.feed(src, this.pos, this.end);
+      } catch (e) {
+        if (e instanceof HttpError) return this.failWith(e);
+        throw e;
+      }
+      if (this.chunked.done) {
+        const parts = this.chunked.parts;
+        this.request.body = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.chunked.total);
+        this.chunked = null;
+        return this.complete();
+      }
+    } else {
+      const n = Math.min(this.bodyRemaining, this.end - this.pos);
+      if (n > 0) {
+        const part = Buffer.allocUnsafe(n);
+        src.copy(part, 0, this.pos, this.pos + n);
+        this.bodyParts.push(part);
+        this.pos += n;
+        this.bodyRemaining -= n;
+      }
+      if (this.bodyRemaining === 0) {
+        this.request.body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts);
+        this.bodyParts = [];
+        return this.complete();
+      }
+    }
+    if (this.info.expectContinue && !this.continueSent) {
+      this.continueSent = true;
+      return Event.Continue;
+    }
+    return this.waitForMore();
+  }
+
+  private complete(): Event {
+    this.state = State.Waiting;
+    return Event.Request;
+  }
+
+  private waitForMore(): Event {
+    if (this.peerClosed) {
+      // The client stopped sending in the middle of a request (or between requests).
+      this.state = State.Closed;
+      return Event.Closed;
+    }
+    return Event.NeedData;
+  }
+
+  /** Never keep a reference to the caller's buffer: copy leftovers into our own. */
+  private detach(): void {
+    if (this.pos === this.end) {
+      this.src = EMPTY;
+      this.pos = this.end = this.scanFrom = 0;
+      return;
+    }
+    if (this.src === this.own) return;
+    const held = this.end - this.pos;
+    let own = this.own;
+    if (own === null || own.length < held) own = this.own = Buffer.allocUnsafe(Math.max(held, 1024));
+    this.src.copy(own, 0, this.pos, this.end);
+    this.scanFrom -= this.pos;
+    this.src = own;
+    this.pos = 0;
+    this.end = held;
+  }
+}

@@ -1,0 +1,215 @@
+// Turning a Reply into bytes on the wire (RFC 9112 §4, §6): the status line,
+// our own fields (Date, Server, framing, Connection), then the application's.
+// The head is built as one latin1 string and, for small bodies, written into
+// the same Buffer as the body, so a typical response is one send() call.
+// Frozen Replies (the native API's pre-built ones) are encoded once and the
+// complete bytes cached per second of Date.
+import { STATUS_CODES } from 'node:http';
+import type { FileBody, Reply } from '../app/types.js';
+import { httpDate } from './date.js';
+import type { HttpConnection } from './connection.js';
+
+/** What a model must send for one response, in this order. */
+export class Outgoing {
+  /** Status line and header fields, possibly followed by the whole body. */
+  head: Buffer = EMPTY;
+  /** Body bytes still to send after `head`, or null. */
+  body: Uint8Array | null = null;
+  /** A file range to send with sendfile after `head`, or null. */
+  file: FileBody | null = null;
+  /** A body of unknown length to pull and send, or null. */
+  stream: AsyncIterable<Uint8Array> | null = null;
+  /** Frame each stream chunk with chunked coding (else the body ends with the connection). */
+  chunked = false;
+  /** Close the connection once this response is sent. */
+  close = false;
+  status = 0;
+  /** Body bytes this response carries (for the access log); -1 while unknown. */
+  bodyLength = 0;
+}
+
+const EMPTY = Buffer.alloc(0);
+const INLINE_BODY_MAX = 16 * 1024; // bodies up to this size share the head's buffer
+const SERVER = 'Server: fourfold\r\n';
+
+export const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+export const CRLF = Buffer.from('\r\n', 'latin1');
+export const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+export function chunkHeader(length: number): Buffer {
+  return Buffer.from(length.toString(16) + '\r\n', 'latin1');
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number, reason: string | undefined): string {
+  if (reason !== undefined) return `HTTP/1.1 ${status} ${reason.replace(/[\r\n]/g, ' ')}\r\n`;
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+export function reasonPhrase(status: number): string {
+  return STATUS_CODES[status] ?? 'Unknown';
+}
+
+/** Statuses that never have content (RFC 9110 §6.4.1). */
+function forbidsBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/** Application headers as wire text; framing and hop-by-hop fields are ours and dropped. */
+function encodeFields(headers: readonly string[]): string {
+  let s = '';
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = headers[i];
+    const value = String(headers[i + 1]);
+    if (!FIELD_NAME.test(name)) throw new TypeError(`invalid response header name: ${JSON.stringify(name)}`);
+    if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for response header ${name}`);
+    if (OURS.has(name.toLowerCase())) continue;
+    s += name + ': ' + value + '\r\n';
+  }
+  return s;
+}
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const OURS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'server']);
+
+function connectionField(close: boolean, minor: 0 | 1): string {
+  if (close) return 'Connection: close\r\n';
+  return minor === 0 ? 'Connection: keep-alive\r\n' : '';
+}
+
+interface Encoded {
+  fields: string; // application fields, already validated
+  body: Buffer | null; // the body as bytes (string or Uint8Array bodies)
+  date: string; // Date of `full`
+  full: Buffer | null; // complete keep-alive HTTP/1.1 GET response for that Date
+}
+const frozenCache = new WeakMap<Reply, Encoded>();
+
+function encodedOf(reply: Reply): Encoded {
+  let e = frozenCache.get(reply);
+  if (e === undefined) {
+    const b = reply.body;
+    e = {
+      fields: encodeFields(reply.headers),
+      body: typeof b === 'string' ? Buffer.from(b, 'utf8') : b instanceof Uint8Array ? Buffer.from(b) : null,
+      date: '',
+      full: null,
+    };
+    if (Object.isFrozen(reply)) frozenCache.set(reply, e);
+  }
+  return e;
+}
+
+/**
+ * Fill `out` with what to send for `reply` to the request current on `conn`.
+ * Decides framing and whether the connection closes afterwards.
+ */
+export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing): void {
+  const req = conn.request;
+  const isHead = req.method === 'HEAD';
+  const minor = req.minor;
+  const status = reply.status | 0;
+  if (status < 200 || status > 999) throw new RangeError(`invalid response status ${reply.status}`);
+  const b = reply.body;
+  out.body = null;
+  out.file = null;
+  out.stream = null;
+  out.chunked = false;
+  out.status = status;
+
+  // Bytes and strings: Content-Length, and the fast path for frozen replies.
+  if (b === null || typeof b === 'string' || b instanceof Uint8Array) {
+    out.close = !conn.keepAlive;
+    const frozen = Object.isFrozen(reply);
+    const enc = frozen ? encodedOf(reply) : null;
+    const fields = enc !== null ? enc.fields : encodeFields(reply.headers);
+    let body: Uint8Array | null = enc !== null ? enc.body : typeof b === 'string' ? Buffer.from(b, 'utf8') : (b as Uint8Array | null);
+    if (forbidsBody(status)) body = null;
+    const length = body === null ? 0 : body.length;
+    const date = httpDate();
+    // The common case, cached whole: frozen reply, HTTP/1.1 keep-alive GET.
+    if (enc !== null && !isHead && minor === 1 && !out.close && reply.reason === undefined) {
+      if (enc.date !== date || enc.full === null) {
+        enc.full = join(headString(status, undefined, date, fields, length, status === 204 || status === 304, ''), body);
+        enc.date = date;
+      }
+      out.head = enc.full;
+      out.bodyLength = length;
+      return;
+    }
+    const head = headString(status, reply.reason, date, fields, length, status === 204 || status === 304, connectionField(out.close, minor));
+    out.bodyLength = isHead ? 0 : length;
+    if (isHead || body === null || length === 0) out.head = Buffer.from(head, 'latin1');
+    else if (length <= INLINE_BODY_MAX) out.head = join(head, body);
+    else {
+      out.head = Buffer.from(head, 'latin1');
+      out.body = body;
+    }
+    return;
+  }
+
+  const fields = encodeFields(reply.headers);
+  const date = httpDate();
+  if ((b as FileBody).kind === 'file') {
+    const file = b as FileBody;
+    out.close = !conn.keepAlive;
+    const noBody = forbidsBody(status);
+    const length = noBody ? 0 : file.length;
+    out.head = Buffer.from(headString(status, reply.reason, date, fields, length, noBody, connectionField(out.close, minor)), 'latin1');
+    out.bodyLength = isHead || noBody ? 0 : length;
+    if (!isHead && !noBody && length > 0) out.file = file;
+    return;
+  }
+
+  // A stream of unknown length: chunked on HTTP/1.1, delimited by close on 1.0.
+  const stream = b as AsyncIterable<Uint8Array>;
+  if (forbidsBody(status)) {
+    out.close = !conn.keepAlive;
+    out.head = Buffer.from(headString(status, reply.reason, date, fields, 0, true, connectionField(out.close, minor)), 'latin1');
+    out.bodyLength = 0;
+    return;
+  }
+  out.chunked = minor === 1;
+  out.close = !conn.keepAlive || !out.chunked;
+  let head = statusLine(status, reply.reason) + SERVER + 'Date: ' + date + '\r\n' + fields;
+  if (out.chunked) head += 'Transfer-Encoding: chunked\r\n';
+  head += connectionField(out.close, minor) + '\r\n';
+  out.head = Buffer.from(head, 'latin1');
+  out.bodyLength = -1;
+  if (!isHead) out.stream = stream;
+}
+
+function headString(status: number, reason: string | undefined, date: string, fields: string, length: number, noLength: boolean, connection: string): string {
+  return (
+    statusLine(status, reason) +
+    SERVER +
+    'Date: ' + date + '\r\n' +
+    fields +
+    (noLength ? '' : 'Content-Length: ' + length + '\r\n') +
+    connection +
+    '\r\n'
+  );
+}
+
+function join(head: string, body: Uint8Array | null): Buffer {
+  const headLength = head.length; // latin1: one byte per char
+  const out = Buffer.allocUnsafe(headLength + (body === null ? 0 : body.length));
+  out.write(head, 0, "latin1");
+  if (body !== null) out.set(body, headLength);
+  return out;
+}
+
+/** A short text/plain reply for protocol errors and server failures. */
+export function errorReply(status: number, message?: string): Reply {
+  const reason = reasonPhrase(status);
+  return {
+    status,
+    headers: ['Content-Type', 'text/plain; charset=utf-8'],
+    body: message ? `${reason}: ${message}\n` : `${reason}\n`,
+  };
+}

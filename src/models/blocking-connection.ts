@@ -1,0 +1,205 @@
+// Serving one connection with blocking system calls, start to finish:
+//
+//   loop { recv() until a request is complete → call the app → send() the response }
+//
+// This is the connection code of every blocking model — iterative, process,
+// prefork, thread, threadpool — which differ only in who calls it and how many
+// run at once. While it waits in recv() or send() its whole thread waits.
+// Timeouts come from the kernel: SO_RCVTIMEO makes recv() give up (EAGAIN),
+// SO_SNDTIMEO does the same for send().
+import * as sys from '../sys/index.js';
+import { Event, HttpConnection, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader, errorReply } from '../http/index.js';
+import type { Reply } from '../app/types.js';
+import type { ServerContext } from './context.js';
+import { Cell, WorkerState } from './scoreboard.js';
+import { callApp, prepare, finish, release } from './exchange.js';
+import { yieldToNode } from './yield.js';
+
+/** One receive buffer per thread: a blocking thread serves one connection at a time. */
+const recvBuffer = Buffer.allocUnsafe(64 * 1024);
+
+class SendTimeout extends Error {}
+
+export async function serveConnection(fd: number, ctx: ServerContext): Promise<void> {
+  const row = ctx.row;
+  const conn = new HttpConnection(ctx.limits);
+  const out = new Outgoing();
+  row[Cell.Connections]++;
+  row[Cell.ActiveConnections]++;
+  let linger = false;
+  try {
+    const peer = sys.remoteAddress(fd);
+    conn.remoteAddress = peer.address;
+    conn.remotePort = peer.port;
+    sys.setNoDelay(fd, true);
+    sys.setSendTimeout(fd, ctx.timeouts.sendMs);
+    let timeoutMs = -1; // SO_RCVTIMEO currently set on fd
+    let requestStartedAt = 0; // when the first byte of the current request arrived
+
+    for (;;) {
+      const ev = conn.next();
+      if (ev === Event.NeedData) {
+        // Which clock runs while we wait: the header deadline mid-request,
+        // else the idle keep-alive timeout (the header timeout for a new connection).
+        let wait: number;
+        if (conn.midRequest) wait = Math.max(1, ctx.timeouts.headerMs - (Date.now() - requestStartedAt));
+        else {
+          if (ctx.stopping) break;
+          wait = conn.requests === 0 ? ctx.timeouts.headerMs : ctx.timeouts.idleMs;
+        }
+        if (wait !== timeoutMs) {
+          sys.setRecvTimeout(fd, wait);
+          timeoutMs = wait;
+        }
+        ctx.log.flush();
+        row[Cell.State] = WorkerState.Reading;
+        const n = sys.recv(fd, recvBuffer, 0, recvBuffer.length);
+        if (n > 0) {
+          if (!conn.midRequest) requestStartedAt = Date.now();
+          row[Cell.BytesIn] += n;
+          conn.feed(recvBuffer, 0, n);
+        } else if (n === 0) {
+          conn.feedEof();
+        } else if (n === sys.INTERRUPTED) {
+          await yieldToNode(); // let the signal handler run, then wait again
+        } else {
+          // Timed out. Mid-request that is a 408; between requests just close.
+          if (conn.midRequest) {
+            await respond(ctx, conn, out, errorReply(408, 'the request did not arrive in time'), null, Date.now());
+            linger = true;
+          }
+          break;
+        }
+      } else if (ev === Event.Request) {
+        const startedAt = requestStartedAt || Date.now();
+        row[Cell.State] = WorkerState.Handling;
+        let reply = callApp(ctx, conn.request);
+        if (reply instanceof Promise) reply = await reply;
+        await respond(ctx, conn, out, reply, conn.request, startedAt);
+        requestStartedAt = 0;
+        if (out.close) break;
+      } else if (ev === Event.Continue) {
+        writeAll(fd, CONTINUE, 0, CONTINUE.length);
+      } else if (ev === Event.Error) {
+        const e = conn.error!;
+        await respond(ctx, conn, out, errorReply(e.status, e.message), null, requestStartedAt || Date.now());
+        linger = true;
+        break;
+      } else break; // Closed
+    }
+  } catch (e) {
+    // A peer that resets or vanishes mid-send is normal life for a server.
+    if (!(e instanceof SendTimeout) && !(e instanceof sys.SysError && PEER_GONE.has(e.code))) {
+      ctx.notice(`connection ${conn.remoteAddress}:${conn.remotePort}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  } finally {
+    row[Cell.State] = WorkerState.Closing;
+    if (linger) lingeringClose(fd);
+    else sys.close(fd);
+    row[Cell.ActiveConnections]--;
+    row[Cell.State] = WorkerState.Idle;
+  }
+
+  async function respond(ctx: ServerContext, conn: HttpConnection, out: Outgoing, reply: Reply, req: typeof conn.request | null, startedAt: number) {
+    reply = prepare(ctx, conn, reply, out);
+    row[Cell.State] = WorkerState.Writing;
+    let sent = 0;
+    try {
+      sent = await writeOutgoing(fd, out);
+    } finally {
+      finish(ctx, conn, req, reply, out, startedAt, sent);
+    }
+  }
+}
+
+const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ENOTCONN', 'ETIMEDOUT']);
+
+/** Send one response completely; returns bytes written. */
+async function writeOutgoing(fd: number, out: Outgoing): Promise<number> {
+  let total = out.head.length;
+  if (out.body !== null) {
+    writeVector(fd, [out.head, out.body]);
+    total += out.body.length;
+  } else writeAll(fd, out.head, 0, out.head.length);
+
+  if (out.file !== null) {
+    const f = out.file;
+    let offset = f.offset;
+    let left = f.length;
+    while (left > 0) {
+      const n = sys.sendfile(fd, f.fd, offset, left);
+      if (n === sys.WOULD_BLOCK) throw new SendTimeout();
+      if (n === sys.INTERRUPTED) continue;
+      if (n === 0) break; // the file shrank under us: nothing more to send
+      offset += n;
+      left -= n;
+      total += n;
+    }
+    if (left > 0) throw new Error('file shorter than announced; connection closed');
+  }
+
+  if (out.stream !== null) {
+    for await (const chunk of out.stream) {
+      if (chunk.length === 0) continue;
+      if (out.chunked) writeVector(fd, [chunkHeader(chunk.length), chunk, CRLF]);
+      else writeAll(fd, chunk, 0, chunk.length);
+      total += chunk.length;
+    }
+    if (out.chunked) writeAll(fd, LAST_CHUNK, 0, LAST_CHUNK.length);
+  }
+  return total;
+}
+
+function writeAll(fd: number, buf: Uint8Array, offset: number, length: number): void {
+  while (length > 0) {
+    const n = sys.send(fd, buf, offset, length);
+    if (n === sys.WOULD_BLOCK) throw new SendTimeout();
+    if (n === sys.INTERRUPTED) continue;
+    offset += n;
+    length -= n;
+  }
+}
+
+/** Gather-write several buffers, carrying on after partial writes. */
+function writeVector(fd: number, bufs: Uint8Array[]): void {
+  let first = 0;
+  let offset = 0;
+  while (first < bufs.length) {
+    const n = sys.sendv(fd, first === 0 ? bufs : bufs.slice(first), bufs.length - first, offset);
+    if (n === sys.WOULD_BLOCK) throw new SendTimeout();
+    if (n === sys.INTERRUPTED) continue;
+    let left = n;
+    while (first < bufs.length && left >= bufs[first].length - offset) {
+      left -= bufs[first].length - offset;
+      first++;
+      offset = 0;
+    }
+    offset += left;
+  }
+}
+
+/**
+ * Close after an error without destroying our own response: if the client is
+ * still sending, close() with unread data makes the kernel send RST, which can
+ * discard the response before the client reads it. So: stop writing, drain
+ * what arrives for a short while, then close (nginx's "lingering close").
+ */
+function lingeringClose(fd: number): void {
+  try {
+    sys.shutdown(fd, 'write');
+    sys.setRecvTimeout(fd, 200);
+    const deadline = Date.now() + 1000;
+    let drained = 0;
+    while (Date.now() < deadline && drained < 1 << 20) {
+      const n = sys.recv(fd, recvBuffer, 0, recvBuffer.length);
+      if (n === 0 || n === sys.WOULD_BLOCK) break;
+      if (n > 0) drained += n;
+    }
+  } catch {
+    /* the peer is gone already */
+  } finally {
+    sys.close(fd);
+  }
+}
+
+export { release };

@@ -1,0 +1,81 @@
+// One request/response exchange, the part every model shares: call the
+// application, turn its failures into 500s, encode the reply, and account for
+// it afterwards (access log, scoreboard, file descriptors). The models differ
+// only in how they wait for bytes and write them.
+import { closeSync } from 'node:fs';
+import type { Reply, Request, FileBody } from '../app/types.js';
+import { encodeResponse, errorReply, type HttpConnection, type Outgoing } from '../http/index.js';
+import type { ServerContext } from './context.js';
+import { Cell } from './scoreboard.js';
+
+function isReply(r: unknown): r is Reply {
+  return typeof r === 'object' && r !== null && typeof (r as Reply).status === 'number' && Array.isArray((r as Reply).headers);
+}
+
+function failed(ctx: ServerContext, req: Request, e: unknown): Reply {
+  ctx.notice(`handler failed on ${req.method} ${req.target}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return errorReply(500);
+}
+
+function checked(ctx: ServerContext, req: Request, r: unknown): Reply {
+  if (isReply(r)) return r;
+  return failed(ctx, req, new TypeError(`handler returned ${r === undefined ? 'undefined' : typeof r}, not a reply`));
+}
+
+/** Ask the application; synchronous when the application is. Never throws or rejects. */
+export function callApp(ctx: ServerContext, req: Request): Reply | Promise<Reply> {
+  let r: Reply | Promise<Reply>;
+  try {
+    r = ctx.app.handle(req);
+  } catch (e) {
+    return failed(ctx, req, e);
+  }
+  if (r instanceof Promise) {
+    return r.then(
+      (v) => checked(ctx, req, v),
+      (e) => failed(ctx, req, e),
+    );
+  }
+  return checked(ctx, req, r);
+}
+
+/** Encode `reply` into `out`; a reply that cannot be encoded becomes a 500. */
+export function prepare(ctx: ServerContext, conn: HttpConnection, reply: Reply, out: Outgoing): Reply {
+  if (ctx.stopping) conn.close();
+  try {
+    encodeResponse(conn, reply, out);
+    return reply;
+  } catch (e) {
+    release(reply);
+    const fallback = failed(ctx, conn.request, e);
+    encodeResponse(conn, fallback, out);
+    return fallback;
+  }
+}
+
+/** After a response was sent (or abandoned): close its file, log it, count it. */
+export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Request | null, reply: Reply | null, out: Outgoing, startedAt: number, bytes: number): void {
+  if (reply !== null) release(reply);
+  const row = ctx.row;
+  row[Cell.Requests]++;
+  row[Cell.BytesOut] += bytes;
+  row[Cell.LastRequestAt] = Date.now();
+  if (out.status >= 500 || req === null) row[Cell.Errors]++;
+  if (ctx.log.enabled) ctx.log.record(req, conn?.remoteAddress ?? '-', out.status, out.bodyLength, startedAt);
+  conn?.responseSent();
+}
+
+/** Give back what a reply holds: its file descriptor, its stream. */
+export function release(reply: Reply): void {
+  const b = reply.body;
+  if (b !== null && typeof b === 'object' && (b as FileBody).kind === 'file') {
+    const f = b as FileBody;
+    if (f.closeAfter) {
+      try {
+        closeSync(f.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+}

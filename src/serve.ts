@@ -1,0 +1,154 @@
+// The programmatic API: build the application, open the listening socket,
+// hand both to the chosen model.
+//
+//   const server = await serve({ root: './site', model: 'iterative', port: 0 });
+//   console.log(server.url);
+//   await server.close();
+import { existsSync, statSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as sys from './sys/index.js';
+import { defaultLimits, type Limits } from './http/index.js';
+import type { App } from './app/types.js';
+import { AccessLog, type LogFormat } from './app/access-log.js';
+import { createStaticApp } from './app/static/index.js';
+import { loadHandler } from './app/handler/load.js';
+import { composeApp } from './app/compose.js';
+import { ServerContext, type Timeouts } from './models/context.js';
+import { findModel } from './models/index.js';
+import { POLLERS, type PollerName } from './models/event-loop/pollers/index.js';
+
+/** The bundled demo site, served when neither a root nor an app is given. */
+export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+
+export interface ServeOptions {
+  /** Directory of static files. Default: the demo site, unless `app` is given. */
+  root?: string | null;
+  /** Handler module path (fetch-style or native), or an App object. */
+  app?: string | App | null;
+  model?: string;
+  /** event-loop: epoll (default), poll or select. */
+  poller?: PollerName;
+  host?: string;
+  port?: number;
+  backlog?: number;
+  timeouts?: Partial<Timeouts>;
+  limits?: Partial<Limits>;
+  dirListing?: boolean;
+  cacheControl?: string;
+  cors?: boolean;
+  spa?: boolean;
+  compress?: boolean;
+  followSymlinks?: boolean;
+  dotfiles?: boolean;
+  log?: LogFormat;
+  quiet?: boolean;
+}
+
+export interface Server {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  readonly model: string;
+  /** Resolves when the model has stopped (after close(), or if it failed). */
+  readonly done: Promise<void>;
+  /** Stop accepting, finish the request in flight, release everything. */
+  close(): Promise<void>;
+}
+
+/** A mistake in the options: the CLI prints the message and exits with 2. */
+export class UsageError extends Error {}
+/** The server cannot start (missing root, port in use…): the CLI exits with 1. */
+export class StartError extends Error {}
+
+export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000 });
+
+export async function serve(options: ServeOptions = {}): Promise<Server> {
+  const modelName = options.model ?? 'iterative';
+  const model = findModel(modelName);
+  if (model === undefined) throw new UsageError(`unknown model '${modelName}'`);
+  if (model.run === null) throw new UsageError(`model '${modelName}' is not available yet (available: iterative, event-loop)`);
+  if (options.poller !== undefined && !POLLERS.includes(options.poller)) throw new UsageError(`unknown poller '${options.poller}' (choose: ${POLLERS.join(', ')})`);
+
+  const app = await buildApp(options);
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  let listenFd: number;
+  try {
+    listenFd = sys.listenTcp(host, port, { backlog: options.backlog ?? 511 });
+  } catch (e) {
+    await app.close?.();
+    if (e instanceof sys.SysError) throw new StartError(e.message);
+    throw e;
+  }
+  const bound = sys.localAddress(listenFd);
+
+  const log = new AccessLog(options.quiet ? 'off' : (options.log ?? 'combined'));
+  const ctx = new ServerContext(
+    app,
+    { ...defaultLimits, ...options.limits },
+    { ...defaultTimeouts, ...options.timeouts },
+    log,
+    undefined,
+    0,
+    options.quiet ? () => {} : undefined,
+  );
+
+  // Start on the next turn, so the caller sees the Server before a blocking model takes the thread.
+  const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => model.run!(ctx, listenFd, { poller: options.poller }));
+  let closed: Promise<void> | null = null;
+  const shown = bound.family === 6 ? `[${bound.address}]` : bound.address;
+  return {
+    host: bound.address,
+    port: bound.port,
+    url: `http://${shown}:${bound.port}`,
+    model: modelName,
+    done,
+    close() {
+      closed ??= (async () => {
+        ctx.stopping = true;
+        try {
+          await done;
+        } finally {
+          sys.close(listenFd);
+          log.flush();
+          await app.close?.();
+        }
+      })();
+      return closed;
+    },
+  };
+}
+
+async function buildApp(options: ServeOptions): Promise<App> {
+  const appOption = options.app ?? null;
+  let root = options.root ?? null;
+  if (root === null && appOption === null) root = DEMO_ROOT;
+  let statics = null;
+  if (root !== null) {
+    const abs = path.resolve(root);
+    if (!existsSync(abs)) throw new StartError(`root directory not found: ${root}`);
+    if (!statSync(abs).isDirectory()) throw new StartError(`root is not a directory: ${root}`);
+    statics = createStaticApp({
+      root: realpathSync(abs),
+      dirListing: options.dirListing,
+      cacheControl: options.cacheControl,
+      cors: options.cors,
+      spa: options.spa,
+      compress: options.compress,
+      followSymlinks: options.followSymlinks,
+      dotfiles: options.dotfiles,
+    });
+  }
+  let handler = null;
+  if (typeof appOption === 'string') {
+    try {
+      handler = await loadHandler(appOption);
+    } catch (e) {
+      throw new StartError(e instanceof Error ? e.message : String(e));
+    }
+  } else if (appOption !== null) {
+    handler = appOption;
+  }
+  return composeApp(handler as never, statics);
+}
