@@ -5,7 +5,7 @@
 //   FOURFOLD_EXTRA_ARGS="--poller poll"      extra serve flags for every model
 //   FOURFOLD_EXTRA_ARGS_EVENT_LOOP="--workers 2"   extra flags for one model
 //   FOURFOLD_CASES=regexp                    run only the cases whose name matches
-//   FOURFOLD_GRACE_MS=250                    how long "the connection stays open" is watched
+//   FOURFOLD_GRACE_MS=200                    how long "the connection stays open" is watched
 //
 // The exchange is our own (not rawExchange) because the suite needs three things
 // rawExchange cannot do: stop waiting as soon as the expected responses are in
@@ -20,7 +20,7 @@ import { cases } from './conformance/cases.mjs';
 import { prepareSite, fixtureText, SITE, ECHO_APP } from './conformance/fixtures.mjs';
 
 const MODELS = (process.env.FOURFOLD_MODELS ?? 'iterative').split(',').map((m) => m.trim()).filter(Boolean);
-const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 250);
+const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 200);
 const PART_PAUSE_MS = 1000; // longest wait for an interim answer between request parts
 const IDLE_MS = 3000; // no byte from the server for this long (before the answers are complete): give up
 const MAX_MS = 15000; // hard cap per exchange

@@ -715,6 +715,30 @@ describe('metadata cache and robustness', () => {
     fs.rmSync(file);
   });
 
+  test('expiry keeps the descriptor of an unchanged inode and never closes one in flight', async () => {
+    const file = path.join(root, 'swap.txt');
+    fs.writeFileSync(file, 'first');
+    const a = app({ metadataTtlMs: 1 });
+    const r1 = get(a, '/swap.txt');
+    assert.equal(r1.body.closeAfter, false);
+    await new Promise((r) => setTimeout(r, 5));
+    fs.writeFileSync(file, 'first, rewritten in place');
+    const r2 = get(a, '/swap.txt');
+    assert.equal(r2.body.fd, r1.body.fd, 'same inode: same descriptor');
+    assert.equal(r2.body.length, 25);
+    fs.writeFileSync(file + '.new', 'second');
+    fs.renameSync(file + '.new', file); // a new inode, as deploy tools do
+    await new Promise((r) => setTimeout(r, 5));
+    const r3 = get(a, '/swap.txt');
+    assert.notEqual(r3.body.fd, r1.body.fd);
+    assert.equal((await bodyOf(r3)).toString(), 'second');
+    // The retired descriptor is still open: a model may still be sending from it.
+    const buf = Buffer.alloc(5);
+    fs.readSync(r1.body.fd, buf, 0, 5, 0);
+    assert.equal(buf.toString(), 'first');
+    fs.rmSync(file);
+  });
+
   test('never throws, whatever the request', () => {
     const a = app({ dirListing: true, spa: true, cors: true });
     const weird = [

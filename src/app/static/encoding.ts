@@ -99,36 +99,44 @@ function brotliOptions(size: number, text: boolean): zlib.BrotliOptions {
 }
 const GZIP_OPTIONS: zlib.ZlibOptions = { level: 6 };
 
-/** LRU of compressed bodies, bounded by their total size. */
+/**
+ * Compressed bodies, bounded by their total size. Eviction is "second
+ * chance" (CLOCK), an approximation of LRU: a hit only sets a flag, so the
+ * hot path does no Map reshuffling; eviction walks from the oldest entry,
+ * gives recently used ones another round and drops the first unused one.
+ */
 export class CompressedCache {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new Map<string, { body: Uint8Array; used: boolean }>();
   private total = 0;
 
   constructor(private readonly maxBytes = 32 * 1024 * 1024) {}
 
   get(key: string): Uint8Array | undefined {
-    const body = this.map.get(key);
-    if (body !== undefined) {
-      this.map.delete(key); // move to the young end
-      this.map.set(key, body);
-    }
-    return body;
+    const slot = this.map.get(key);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.body;
   }
 
   set(key: string, body: Uint8Array): void {
     if (body.length > this.maxBytes) return;
     const old = this.map.get(key);
     if (old !== undefined) {
-      this.total -= old.length;
+      this.total -= old.body.length;
       this.map.delete(key);
     }
-    this.map.set(key, body);
     this.total += body.length;
-    for (const [k, v] of this.map) {
-      if (this.total <= this.maxBytes) break;
+    while (this.total > this.maxBytes) {
+      const [k, slot] = this.map.entries().next().value!;
       this.map.delete(k);
-      this.total -= v.length;
+      if (slot.used) {
+        slot.used = false;
+        this.map.set(k, slot); // second chance: to the young end
+      } else {
+        this.total -= slot.body.length;
+      }
     }
+    this.map.set(key, { body, used: false });
   }
 
   clear(): void {

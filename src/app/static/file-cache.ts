@@ -67,6 +67,7 @@ export class FileCache<D> {
   private readonly retired: { fd: number; closeAt: number }[] = [];
   private cachedFds = 0;
   private nextSweep = 0;
+  private closed = false;
 
   constructor(private readonly opts: FileCacheOptions<D>) {
     this.root = opts.root;
@@ -99,7 +100,7 @@ export class FileCache<D> {
    */
   cachedFd(entry: Entry<D>, anySize: boolean): number {
     if (entry.fd >= 0) return anySize || entry.size <= FD_CACHE_MAX_BYTES ? entry.fd : -1;
-    if (!entry.live || (!anySize && entry.size > FD_CACHE_MAX_BYTES)) return -1;
+    if (this.closed || !entry.live || (!anySize && entry.size > FD_CACHE_MAX_BYTES)) return -1;
     if (this.cachedFds >= MAX_CACHED_FDS || this.retired.length >= MAX_RETIRED_FDS) return -1;
     entry.fd = openFile(entry.real);
     this.cachedFds++;
@@ -108,6 +109,7 @@ export class FileCache<D> {
 
   /** Close every descriptor now: the server is shutting down. */
   close(): void {
+    this.closed = true; // late requests still work, with their own descriptors
     for (const entry of this.map.values()) {
       if (entry.fd >= 0) closeQuietly(entry.fd);
       entry.fd = -1;

@@ -195,7 +195,10 @@ class StaticServer {
     try {
       return this.route(req);
     } catch (err) {
+      // A file that vanished between stat and open is simply not found;
+      // anything unexpected is a 500 and is reported, not swallowed.
       const status = statusForError(err);
+      if (status === 500) console.error(`fourfold static: ${req.method} ${req.path}:`, err);
       return status === 404 ? null : this.error(status);
     }
   }

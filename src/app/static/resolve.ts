@@ -22,6 +22,18 @@ export interface SafePath {
 export type PathStatus = 400 | 403 | 404;
 
 export function safePath(rawPath: string, allowDotfiles: boolean): SafePath | PathStatus {
+  // Fast path, the common case: nothing to decode and nothing to normalise
+  // (no "%", no "." or empty segments), so no dot segment either.
+  if (
+    rawPath.charCodeAt(0) === 0x2f &&
+    !rawPath.includes('%') &&
+    !rawPath.includes('/.') &&
+    !rawPath.includes('//') &&
+    !rawPath.includes('\0')
+  ) {
+    const slash = rawPath.length > 1 && rawPath.endsWith('/');
+    return { rel: slash ? rawPath.slice(0, -1) : rawPath, slash: rawPath.endsWith('/') };
+  }
   let decoded = rawPath;
   if (rawPath.includes('%')) {
     try {

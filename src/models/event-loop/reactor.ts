@@ -6,18 +6,20 @@
 // runs timers, promises, fs and fetch for the handlers. We keep our loop the
 // one that waits — that is the point of the model — and make Node's loop one
 // more descriptor in our set: libuv's backend descriptor (its own epoll fd)
-// becomes readable whenever Node has I/O to process, and uv_backend_timeout()
-// says when Node's next timer is due. So each turn we wait on
+// is readable whenever Node has I/O or a signal to process. Each turn waits on
 //
-//     our sockets + Node's backend fd,  for min(our next timeout, Node's next timer)
+//     our sockets + Node's backend fd,  for at most our next timeout
 //
-// and when Node has work (or a handler's promise is pending) we yield one turn
-// to it with setImmediate, then wait again. The same scheme serves all three
-// pollers (epoll can watch an epoll fd; so can poll and select), the process
-// sleeps in the kernel when idle (no busy-waiting), and signals reach Node
-// because they wake the backend fd too. (The alternative for epoll alone — a
-// uv_poll on our epoll fd, so Node's loop waits and calls us — is in sys/uv.ts;
-// it would make Node the loop and ours a callback, the opposite of the model.)
+// and when Node has work we yield one turn to it (setImmediate), then wait
+// again. The same scheme serves all three pollers (epoll, poll and select can
+// all watch an epoll fd) and the process sleeps in the kernel when idle.
+// Node's *timers* are not descriptors, and libuv cannot tell us their next
+// deadline from where we run (uv_backend_timeout() answers 0 inside a
+// setImmediate callback), so the wait is capped: 2 ms while a handler's
+// promise is pending (its timers fire at most that late), 100 ms otherwise
+// (ten cheap wake-ups a second when idle). The alternative for epoll alone —
+// a uv_poll on our epoll fd (sys/uv.ts), so Node's loop waits and calls us —
+// would make Node the loop and ours a callback, the opposite of the model.
 import { openSync } from 'node:fs';
 import * as sys from '../../sys/index.js';
 import type { ServerContext } from '../context.js';
@@ -30,6 +32,8 @@ import { errorReply } from '../../http/index.js';
 
 const ACCEPTS_PER_TURN = 128; // fairness: a flood of connections must not starve the open ones
 const SHUTDOWN_GRACE_MS = 10_000;
+const ASYNC_WAIT_CAP_MS = 2;
+const IDLE_WAIT_CAP_MS = 100;
 
 export class Reactor {
   readonly recvBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -78,15 +82,14 @@ export class Reactor {
       // How long may we sleep? Until our next timeout or Node's next timer.
       let timeout = Math.min(this.headerTimeouts.next, this.idleTimeouts.next, this.sendTimeouts.next, this.lingerTimeouts.next);
       timeout = timeout === Infinity ? -1 : Math.max(0, timeout - this.now);
-      const uvTimeout = sys.uvBackendTimeout();
-      if (uvTimeout >= 0 && (timeout < 0 || uvTimeout < timeout)) timeout = uvTimeout;
-      if (ctx.stopping) timeout = timeout < 0 ? 100 : Math.min(timeout, 100);
+      const cap = this.pendingAsync > 0 ? ASYNC_WAIT_CAP_MS : IDLE_WAIT_CAP_MS;
+      if (timeout < 0 || timeout > cap) timeout = cap;
 
       ctx.log.flush();
       row[Cell.State] = WorkerState.Accepting;
       const n = poller.wait(timeout);
       this.now = Date.now();
-      let nodeHasWork = n === 0; // a timeout: maybe Node's timer is due
+      let nodeHasWork = n === 0; // the cap ran out: maybe one of Node's timers is due
       for (let i = 0; i < n; i++) {
         const fd = poller.readyFd(i);
         if (fd === this.listenFd) this.acceptAll();
