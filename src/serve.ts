@@ -7,6 +7,8 @@
 import { existsSync, statSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
+import { Supervisor } from './models/supervisor.js';
 import * as sys from './sys/index.js';
 import { defaultLimits, type Limits } from './http/index.js';
 import type { App } from './app/types.js';
@@ -29,6 +31,10 @@ export interface ServeOptions {
   model?: string;
   /** event-loop: epoll (default), poll or select. */
   poller?: PollerName;
+  /** event-loop: this many processes share the port with SO_REUSEPORT (nginx-style). */
+  workers?: number;
+  /** Bind with SO_REUSEPORT (set for the workers of --workers N). */
+  reusePort?: boolean;
   host?: string;
   port?: number;
   backlog?: number;
@@ -64,18 +70,26 @@ export class StartError extends Error {}
 export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000 });
 
 export async function serve(options: ServeOptions = {}): Promise<Server> {
-  const modelName = options.model ?? 'iterative';
+  const modelName = options.model ?? 'event-loop';
   const model = findModel(modelName);
   if (model === undefined) throw new UsageError(`unknown model '${modelName}'`);
   if (model.run === null) throw new UsageError(`model '${modelName}' is not available yet (available: iterative, event-loop)`);
   if (options.poller !== undefined && !POLLERS.includes(options.poller)) throw new UsageError(`unknown poller '${options.poller}' (choose: ${POLLERS.join(', ')})`);
 
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number or auto, got ${workers}`);
+  if (workers > 1 && modelName !== 'event-loop') throw new UsageError('--workers applies to --model event-loop only');
+
   const app = await buildApp(options);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
+  if (workers > 1) {
+    await app.close?.(); // the workers load their own
+    return superviseWorkers(options, host, port, workers);
+  }
   let listenFd: number;
   try {
-    listenFd = sys.listenTcp(host, port, { backlog: options.backlog ?? 511 });
+    listenFd = sys.listenTcp(host, port, { backlog: options.backlog ?? 511, reusePort: options.reusePort ?? false });
   } catch (e) {
     await app.close?.();
     if (e instanceof sys.SysError) throw new StartError(e.message);
@@ -97,11 +111,10 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   // Start on the next turn, so the caller sees the Server before a blocking model takes the thread.
   const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => model.run!(ctx, listenFd, { poller: options.poller }));
   let closed: Promise<void> | null = null;
-  const shown = bound.family === 6 ? `[${bound.address}]` : bound.address;
   return {
     host: bound.address,
     port: bound.port,
-    url: `http://${shown}:${bound.port}`,
+    url: urlOf(bound),
     model: modelName,
     done,
     close() {
@@ -151,4 +164,62 @@ async function buildApp(options: ServeOptions): Promise<App> {
     handler = appOption;
   }
   return composeApp(handler as never, statics);
+}
+
+function urlOf(a: { family: 4 | 6; address: string; port: number }): string {
+  return `http://${a.family === 6 ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+/**
+ * --workers N: N event-loop processes, each with its own listening socket on
+ * the same port (SO_REUSEPORT: the kernel spreads new connections over them).
+ * This process only supervises. It keeps the port reserved with a socket that
+ * is bound but never listening — so it receives no connections, and a
+ * replacement worker can always bind the port again.
+ */
+async function superviseWorkers(options: ServeOptions, host: string, port: number, count: number): Promise<Server> {
+  let reserveFd: number;
+  let bound;
+  try {
+    reserveFd = sys.socket(isIP(host) === 6 ? 6 : 4);
+    sys.setReuseAddr(reserveFd, true);
+    sys.setReusePort(reserveFd, true);
+    sys.bind(reserveFd, host, port);
+    bound = sys.localAddress(reserveFd);
+  } catch (e) {
+    if (e instanceof sys.SysError) throw new StartError(e.message);
+    throw e;
+  }
+  const notice = options.quiet ? () => {} : (m: string) => process.stderr.write(`fourfold: ${m}\n`);
+  const workerOptions: ServeOptions = { ...options, port: bound.port, workers: 1, root: options.root == null ? options.root : path.resolve(options.root) };
+  const supervisor = new Supervisor({
+    entry: fileURLToPath(new URL('./worker-entry.js', import.meta.url)),
+    count,
+    env: (slot) => ({ FOURFOLD_WORKER_OPTIONS: JSON.stringify(workerOptions), FOURFOLD_WORKER_SLOT: String(slot) }),
+    notice,
+  });
+  try {
+    await supervisor.start();
+  } catch (e) {
+    await supervisor.stop(2000);
+    sys.close(reserveFd);
+    throw new StartError(e instanceof Error ? e.message : String(e));
+  }
+  let closed: Promise<void> | null = null;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  return {
+    host: bound.address,
+    port: bound.port,
+    url: urlOf(bound),
+    model: `event-loop, ${count} workers`,
+    done,
+    close() {
+      closed ??= supervisor.stop().finally(() => {
+        sys.close(reserveFd);
+        resolveDone();
+      });
+      return closed;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // `fourfold serve [root] [flags]`: parse the flags, start the server, print
 // the one "listening" line, and stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { serve, UsageError, type ServeOptions } from '../serve.js';
 import { MODELS } from '../models/index.js';
 import { parseDuration, parseSize, parseInteger } from './units.js';
@@ -10,7 +11,7 @@ export const SERVE_HELP = `Usage: fourfold serve [root] [options]
 Serve the files under root (default: the bundled demo site) and/or a handler module.
 
 Architecture
-  --model <name>          concurrency model (default: iterative)
+  --model <name>          concurrency model (default: event-loop)
 ${MODELS.map((m) => `                            ${m.name.padEnd(11)} ${m.summary}${m.run ? '' : ' (coming)'}`).join('\n')}
   --poller <name>         event-loop poller: epoll | poll | select (default: epoll)
   --workers <n|auto>      event-loop processes sharing the port (default: 1)
@@ -90,6 +91,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     if (parsed.positionals.length === 1) o.root = parsed.positionals[0];
     if (v.model !== undefined) o.model = v.model;
     if (v.poller !== undefined) o.poller = v.poller as ServeOptions['poller'];
+    if (v.workers !== undefined) o.workers = v.workers === 'auto' ? availableParallelism() : parseInteger('workers', v.workers, 1, 1024);
     if (v.host !== undefined) o.host = v.host;
     if (v.port !== undefined) o.port = parseInteger('port', v.port, 0, 65535);
     if (v.backlog !== undefined) o.backlog = parseInteger('backlog', v.backlog, 1, 65535);
@@ -119,7 +121,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     }
     o.quiet = v.quiet ?? false;
     if (v.poller !== undefined || v.workers !== undefined) {
-      if ((o.model ?? 'iterative') !== 'event-loop') throw new RangeError('--poller and --workers apply to --model event-loop only');
+      if ((o.model ?? 'event-loop') !== 'event-loop') throw new RangeError('--poller and --workers apply to --model event-loop only');
     }
     return o;
   } catch (e) {

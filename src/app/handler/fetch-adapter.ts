@@ -135,37 +135,35 @@ async function readBody(stream: ReadableStream<Uint8Array>, head: boolean): Prom
   const chunks: Uint8Array[] = [];
   let size = 0;
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
-  while (size < READ_AHEAD) {
-    pending = reader.read();
-    const result = await Promise.race([pending, turnEnd()]);
-    if (result === STALLED) break; // the stream is waiting on something: stream it
-    pending = null;
-    if (result.done) {
-      if (chunks.length === 1) return asBuffer(chunks[0]);
-      return chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
+  // "Without waiting" means: before this turn of the event loop ends. A read
+  // still pending then waits on a timer, I/O, another request…: stream it.
+  let timer: NodeJS.Immediate | undefined;
+  const stalled = new Promise<typeof STALLED>((resolve) => {
+    timer = setImmediate(resolve, STALLED);
+  });
+  try {
+    while (size < READ_AHEAD) {
+      pending = reader.read();
+      const result = await Promise.race([pending, stalled]);
+      if (result === STALLED) break;
+      pending = null;
+      if (result.done) {
+        if (chunks.length === 1) return asBuffer(chunks[0]);
+        return chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
+      }
+      const chunk = bytes(result.value);
+      chunks.push(chunk);
+      size += chunk.byteLength;
     }
-    const chunk = bytes(result.value);
-    chunks.push(chunk);
-    size += chunk.byteLength;
+  } finally {
+    clearImmediate(timer); // do not leave one behind per response (a blocking model may not turn the loop for long)
   }
   const body = new BodyStream(reader, chunks, pending);
   if (head) void body.return();
   return body;
 }
 
-// "Without waiting" means: before this turn of the event loop ends. One
-// setImmediate per turn serves every response read ahead during that turn.
 const STALLED = Symbol('stalled');
-let turn: Promise<typeof STALLED> | null = null;
-
-function turnEnd(): Promise<typeof STALLED> {
-  return (turn ??= new Promise((resolve) =>
-    setImmediate(() => {
-      turn = null;
-      resolve(STALLED);
-    }),
-  ));
-}
 
 /**
  * The rest of a response body as an AsyncIterable: first the chunks already
