@@ -136,18 +136,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP + '\n');
     return 0;
   }
-  const server = await serve(options);
-  process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model})\n`);
-
-  let stopping = false;
+  // Signal handlers first: a signal that arrives during start-up or right
+  // after the listening line must still mean "stop cleanly".
+  let server: Awaited<ReturnType<typeof serve>> | null = null;
+  let stopRequested = false;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopRequested && server !== null) return;
+    stopRequested = true;
+    if (server === null) return; // closed as soon as it exists
     if (!options.quiet) process.stderr.write(`fourfold: ${signal}: finishing in-flight requests, then exiting\n`);
     void server.close();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  server = await serve(options);
+  process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model})\n`);
+  if (stopRequested) void server.close();
   await server.done;
   await server.close();
   return 0;
