@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// npm run bench:peers — the same load, in the same run, against fourfold's
+// event loop and its peers: node:http, @hono/node-server and nginx (when
+// installed). wrk is the client. On a 2-core machine the server is pinned to
+// CPU 0 and wrk to CPU 1 (taskset), since unpinned figures swing by 25%.
+//
+//   node bench/peers.mjs [--duration 5] [--runs 3] [--only hello,static-4k,…]
+//
+// Prints requests/s (median of the runs), p99 latency and errors per server.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir, availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opt } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    workers: { type: 'boolean', default: false },
+  },
+});
+const has = (cmd) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (!has('wrk')) {
+  console.error('bench:peers needs wrk (Debian: apt-get install wrk)');
+  process.exit(2);
+}
+const cores = availableParallelism();
+const pin = (cpu, argv) => (has('taskset') && cores >= 2 ? ['taskset', '-c', String(cpu), ...argv] : argv);
+
+// The files every static server serves.
+const site = mkdtempSync(path.join(tmpdir(), 'fourfold-bench-'));
+writeFileSync(path.join(site, 'file4k.bin'), Buffer.alloc(4096, 'a'));
+writeFileSync(path.join(site, 'file1m.bin'), Buffer.alloc(1 << 20, 'b'));
+writeFileSync(path.join(site, 'index.html'), 'Hello, World!');
+
+const node = process.execPath;
+const cli = path.join(ROOT, 'dist/cli/main.js');
+const fourfold = (port, ...args) => [node, cli, 'serve', '--port', String(port), '--log', 'off', '--quiet', ...args];
+
+function nginxConf(port, workers) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fourfold-nginx-'));
+  mkdirSync(path.join(dir, 'tmp'));
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes ${workers};\ndaemon off;\nerror_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;\n  sendfile on; tcp_nopush on; open_file_cache max=1000 inactive=20s;\n  server {\n    listen 127.0.0.1:${port};\n    root ${site};\n    location = / { default_type text/plain; return 200 'Hello, World!'; }\n  }\n}\n`,
+  );
+  return ['nginx', '-c', conf];
+}
+
+const SERVERS = {
+  'fourfold native': (port) => fourfold(port, '--app', 'bench/apps/hello-native.mjs', site),
+  'fourfold fetch': (port) => fourfold(port, '--app', 'bench/apps/hello-fetch.mjs', site),
+  'fourfold static': (port) => fourfold(port, site),
+  'node:http': (port) => [node, path.join(ROOT, 'bench/peers/node-http.mjs'), String(port), site],
+  '@hono/node-server': (port) => [node, path.join(ROOT, 'bench/peers/hono-node-server.mjs'), String(port), 'bench/apps/hello-fetch.mjs'],
+  nginx: has('nginx') ? (port) => nginxConf(port, 1) : null,
+};
+const WORKER_SERVERS = {
+  'fourfold native ×2': (port) => fourfold(port, '--workers', '2', '--app', 'bench/apps/hello-native.mjs', site),
+  'nginx ×2': has('nginx') ? (port) => nginxConf(port, 2) : null,
+};
+
+const SCENARIOS = [
+  { name: 'hello', path: '/', conns: 50, servers: ['fourfold native', 'fourfold fetch', 'node:http', '@hono/node-server', 'nginx'] },
+  { name: 'hello-500', path: '/', conns: 500, servers: ['fourfold native', 'node:http', 'nginx'] },
+  { name: 'static-4k', path: '/file4k.bin', conns: 50, servers: ['fourfold static', 'node:http', 'nginx'] },
+  { name: 'static-1m', path: '/file1m.bin', conns: 50, servers: ['fourfold static', 'node:http', 'nginx'] },
+  { name: 'hello-close', path: '/', conns: 50, close: true, servers: ['fourfold native', 'node:http', 'nginx'] },
+];
+
+let nextPort = 18000 + Math.floor(Math.random() * 1000);
+
+async function startPeer(name, make) {
+  const port = nextPort++;
+  const argv = pin(0, make(port));
+  const proc = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  // ready when the port accepts a request
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`);
+      await r.arrayBuffer();
+      return { port, proc };
+    } catch {
+      if (proc.exitCode !== null) break;
+    }
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`${name} did not start: ${out}`);
+}
+
+function runWrk(port, sc) {
+  const args = ['-t1', `-c${sc.conns}`, `-d${opt.duration}s`, '--latency', '--timeout', '5s'];
+  if (sc.close) args.push('-H', 'Connection: close');
+  const argv = pin(1, ['wrk', ...args, `http://127.0.0.1:${port}${sc.path}`]);
+  const text = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
+  const p99 = /99%\s+([\d.]+\w+)/.exec(text)?.[1] ?? '?';
+  const errors = /Socket errors: (.*)/.exec(text)?.[1] ?? '';
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+  return { rps, p99, errors: [errors, non2xx ? `non-2xx ${non2xx}` : ''].filter(Boolean).join(', ') };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const only = opt.only?.split(',');
+const runs = Number(opt.runs);
+const rows = [];
+console.log(`fourfold bench:peers — ${cores} cores, server on CPU 0, wrk -t1 on CPU 1, ${opt.duration} s × ${runs} runs, Node ${process.version}`);
+
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+if (opt.workers) scenarios.push({ name: 'hello ×2 workers', path: '/', conns: 50, servers: Object.keys(WORKER_SERVERS), unpinned: true });
+for (const sc of scenarios) {
+  for (const name of sc.servers) {
+    const make = SERVERS[name] ?? WORKER_SERVERS[name];
+    if (!make) continue;
+    const { port, proc } = await startPeer(name, make);
+    try {
+      runWrk(port, { ...sc }); // warm-up (JIT, caches)
+      const results = [];
+      for (let i = 0; i < runs; i++) results.push(runWrk(port, sc));
+      const r = { scenario: sc.name, server: name, rps: median(results.map((x) => x.rps)), p99: results.map((x) => x.p99).join('/'), errors: results.map((x) => x.errors).filter(Boolean).join('; ') };
+      rows.push(r);
+      console.log(`  ${sc.name.padEnd(17)} ${name.padEnd(20)} ${String(Math.round(r.rps)).padStart(8)} req/s   p99 ${r.p99}${r.errors ? '   ' + r.errors : ''}`);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+  }
+}
+
+console.log('\nRatios (same run):');
+const get = (sc, s) => rows.find((r) => r.scenario === sc && r.server === s)?.rps;
+const ratio = (label, a, b) => a && b && console.log(`  ${label.padEnd(50)} ${(a / b).toFixed(2)}×`);
+ratio('hello: fourfold native / node:http', get('hello', 'fourfold native'), get('hello', 'node:http'));
+ratio('hello: fourfold fetch / @hono/node-server', get('hello', 'fourfold fetch'), get('hello', '@hono/node-server'));
+ratio('hello: fourfold native / nginx', get('hello', 'fourfold native'), get('hello', 'nginx'));
+ratio('hello-500: fourfold native / node:http', get('hello-500', 'fourfold native'), get('hello-500', 'node:http'));
+ratio('static-4k: fourfold / nginx', get('static-4k', 'fourfold static'), get('static-4k', 'nginx'));
+ratio('static-1m: fourfold / nginx', get('static-1m', 'fourfold static'), get('static-1m', 'nginx'));
+ratio('hello-close: fourfold native / node:http', get('hello-close', 'fourfold native'), get('hello-close', 'node:http'));
