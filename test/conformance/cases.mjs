@@ -25,6 +25,9 @@
 //   timeout      { minMs, maxMs }: the server must close the connection no
 //                earlier than minMs and no later than maxMs after connecting
 //   mayBeSilent  closing without any response also passes
+//   trickleMs    send one byte every trickleMs ms (slowloris; implies wholeOnly)
+//   sameHeaders  these header fields must be equal in every response (HEAD vs GET)
+//   bodyStep     when sent byte by byte, bytes after the first head go bodyStep at a time
 //
 // Every final response is also checked against the rules that hold for all
 // of them (see conformance.test.mjs: checkCommon): "HTTP/1.1 <code> <reason>",
@@ -97,6 +100,14 @@ export const cases = [
     rfc: '9112 §6.3',
     request: req('HEAD', '/file4k.txt') + get('/hello.txt'),
     expect: [{ status: 200, head: true, headers: { 'content-length': '4096' } }, hello200],
+    closed: false,
+  },
+  {
+    name: 'HEAD and GET of the same file agree on their headers',
+    rfc: '9110 §9.3.2',
+    request: req('HEAD', '/style.css') + get('/style.css'),
+    expect: [{ status: 200, head: true }, { status: 200, body: { file: 'style.css' } }],
+    sameHeaders: ['content-length', 'content-type', 'etag', 'last-modified', 'accept-ranges'],
     closed: false,
   },
   {
@@ -180,6 +191,13 @@ export const cases = [
     name: 'method with a non-token character "GE(T" → 400',
     rfc: '9112 §3.1',
     request: req('GE(T', '/hello.txt'),
+    expect: [bad],
+    closed: true,
+  },
+  {
+    name: 'NUL inside the method → 400',
+    rfc: '9112 §3.1',
+    request: req('G\x00ET', '/hello.txt'),
     expect: [bad],
     closed: true,
   },
@@ -658,6 +676,7 @@ export const cases = [
     name: 'body of exactly --max-body (65536) is accepted',
     rfc: '9110 §15.5.14',
     request: post('/echo', 'a'.repeat(65536)),
+    bodyStep: 97,
     expect: [{ status: 200, body: /\ncontent-length: 65536\n\na{65536}$/ }],
     closed: false,
   },
@@ -727,6 +746,20 @@ export const cases = [
     closed: true,
   },
   {
+    name: 'Transfer-Encoding: identity (not a transfer coding any more) → 400',
+    rfc: '9112 §6.3',
+    request: postRaw(['Transfer-Encoding: identity'], 'hello'),
+    expect: [bad],
+    closed: true,
+  },
+  {
+    name: 'vertical tab before "chunked" in Transfer-Encoding → 400',
+    rfc: '9110 §5.5',
+    request: postRaw(['Transfer-Encoding: \x0bchunked'], '5\r\nhello\r\n0\r\n\r\n'),
+    expect: [bad],
+    closed: true,
+  },
+  {
     name: 'chunked applied twice in one field → 400',
     rfc: '9112 §6.1',
     request: postRaw(['Transfer-Encoding: chunked, chunked'], '5\r\nhello\r\n0\r\n\r\n'),
@@ -790,11 +823,25 @@ export const cases = [
     closed: false,
   },
   {
+    name: 'BWS before a chunk extension is allowed ("5 ;a=b")',
+    rfc: '9112 §7.1.1',
+    request: chunked('5 ;a=b\r\nhello\r\n0\r\n\r\n'),
+    expect: [{ status: 200, body: /\n\nhello$/ }],
+    closed: false,
+  },
+  {
     name: 'trailer fields are accepted and not merged into the headers',
     rfc: '9112 §7.1.2',
     request: chunked('5\r\nhello\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n') + get('/hello.txt'),
     expect: [{ status: 200, body: /\n\nhello$/, bodyNot: /x-trailer/i }, hello200],
     closed: false,
+  },
+  {
+    name: 'malformed trailer field ("Bad Trailer: x") → 400',
+    rfc: '9112 §7.1.2',
+    request: chunked('5\r\nhello\r\n0\r\nBad Trailer: x\r\n\r\n'),
+    expect: [bad],
+    closed: true,
   },
   {
     name: 'chunk size "g" (not hex) → 400',
@@ -863,6 +910,7 @@ export const cases = [
     name: 'chunked body over --max-body → 413',
     rfc: '9110 §15.5.14',
     request: chunked(`8000\r\n${'a'.repeat(0x8000)}\r\n8001\r\n${'b'.repeat(0x8001)}\r\n0\r\n\r\n`),
+    bodyStep: 97,
     expect: [{ status: 413 }],
     closed: true,
   },
@@ -911,6 +959,13 @@ export const cases = [
     rfc: '9112 §9.3.2',
     request: get('/hello.txt') + get('/dir/'),
     expect: [hello200, { status: 200, body: { file: 'dir/index.html' } }],
+    closed: false,
+  },
+  {
+    name: '20 pipelined requests are answered in order',
+    rfc: '9112 §9.3.2',
+    request: Array.from({ length: 10 }, () => get('/hello.txt') + get('/dir/')).join(''),
+    expect: Array.from({ length: 10 }, () => [hello200, { status: 200, body: { file: 'dir/index.html' } }]).flat(),
     closed: false,
   },
   {
@@ -1139,6 +1194,17 @@ export const cases = [
     name: 'partial request line then silence → 408 (or close) within header-timeout',
     rfc: '9110 §15.5.9',
     request: 'GET /hel',
+    wholeOnly: true,
+    mayBeSilent: true,
+    timeout: { minMs: 1000, maxMs: 3500 },
+    expect: [{ status: 408 }],
+    closed: true,
+  },
+  {
+    name: 'slowloris: header bytes trickling past header-timeout → 408 (or close)',
+    rfc: '9110 §15.5.9',
+    request: get('/hello.txt', `X-Slow: ${'s'.repeat(40)}`),
+    trickleMs: 150,
     wholeOnly: true,
     mayBeSilent: true,
     timeout: { minMs: 1000, maxMs: 3500 },
