@@ -9,7 +9,7 @@
 //
 // The exchange is our own (not rawExchange) because the suite needs three things
 // rawExchange cannot do: stop waiting as soon as the expected responses are in
-// (so 150 exchanges fit in well under a minute), send a request in parts
+// (so ~320 exchanges per model fit in under a minute), send a request in parts
 // (Expect: 100-continue), and never time out while a large body is still being
 // written byte by byte.
 import { describe, test, before, after } from 'node:test';

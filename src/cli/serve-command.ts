@@ -32,7 +32,8 @@ Application
   --dotfiles              serve files whose names start with a dot
 
 Timeouts and limits
-  --header-timeout <dur>  a request must arrive within (default: 10s)
+  --header-timeout <dur>  a request head must arrive within this, and a body
+                          must not stall longer (default: 10s)
   --idle-timeout <dur>    keep-alive connections wait this long for a request (default: 5s)
   --send-timeout <dur>    give up on a client that does not read for (default: 30s)
   --max-target <size>     longest request-target, else 414 (default: 8k)

@@ -53,8 +53,10 @@ export class ChunkedDecoder {
         case S.Size: {
           const v = HEX_VALUE[c];
           if (v !== 255) {
-            if (++this.digits > 15) throw new HttpError(413, 'chunk size too large');
+            // Leading zeros are allowed by the grammar: bound the value, not the digits.
+            if (++this.digits > MAX_LINE) throw new HttpError(400, 'chunk size line too long');
             this.size = this.size * 16 + v;
+            if (this.size > this.maxBody) throw new HttpError(413, 'chunk size too large');
             i++;
             continue;
           }

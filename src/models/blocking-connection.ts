@@ -39,10 +39,12 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     for (;;) {
       const ev = conn.next();
       if (ev === Event.NeedData) {
-        // Which clock runs while we wait: the header deadline mid-request,
-        // else the idle keep-alive timeout (the header timeout for a new connection).
+        // Which clock runs while we wait: the header deadline mid-request (for a
+        // body: the same span, but between reads), else the idle keep-alive
+        // timeout (the header timeout for a new connection).
         let wait: number;
-        if (conn.midRequest) wait = Math.max(1, ctx.timeouts.headerMs - (Date.now() - requestStartedAt));
+        if (conn.readingBody) wait = ctx.timeouts.headerMs; // a body may take long, but must keep moving
+        else if (conn.midRequest) wait = Math.max(1, ctx.timeouts.headerMs - (Date.now() - requestStartedAt));
         else {
           if (ctx.stopping) break;
           wait = conn.requests === 0 ? ctx.timeouts.headerMs : ctx.timeouts.idleMs;

@@ -164,12 +164,13 @@ const ACCEPT_BLOCKING = P.SOCK_CLOEXEC;
 const ACCEPT_NONBLOCKING = P.SOCK_CLOEXEC | P.SOCK_NONBLOCK;
 
 /**
- * The next connection from the listen queue, as a new descriptor (close-on-exec,
- * and non-blocking if asked: accept4 sets both in the same syscall).
- * Returns WOULD_BLOCK when there is none (or it died in the queue: ECONNABORTED
- * and the network errors Linux passes on from accept, see accept(2) — try
- * again), INTERRUPTED on EINTR. EMFILE/ENFILE throw: the caller must decide
- * (typically: pause accepting for a moment).
+ * The next connection from the listen queue, as a new descriptor: close-on-exec,
+ * and non-blocking when `nonblocking` is true (accept4 sets both in the same
+ * syscall). Whether accept itself waits depends on the LISTENING socket's mode.
+ * Returns WOULD_BLOCK when nothing is pending (or the connection died in the
+ * queue: ECONNABORTED and the network errors Linux passes on from accept, see
+ * accept(2) — just try again), INTERRUPTED on EINTR. EMFILE/ENFILE throw: the
+ * caller must decide (typically: stop accepting for a moment).
  */
 export function accept(fd: number, nonblocking = false): number {
   const conn = c.accept4(fd, 0, 0, nonblocking ? ACCEPT_NONBLOCKING : ACCEPT_BLOCKING);

@@ -96,8 +96,10 @@ export class Connection implements Timed {
     else {
       r.ctx.row[Cell.BytesIn] += n;
       if (!this.http.midRequest) {
-        this.startedAt = Date.now();
-        r.headerTimeouts.schedule(this, this.startedAt);
+        this.startedAt = r.now;
+        r.headerTimeouts.schedule(this, r.now);
+      } else if (this.http.readingBody) {
+        r.headerTimeouts.schedule(this, r.now); // a body may take long, but must keep moving
       }
       this.http.feed(buf, 0, n);
     }

@@ -1,0 +1,475 @@
+// sys/: real sockets, real syscalls. Our server side talks to node:net clients.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import * as sys from '../dist/sys/index.js';
+
+const {
+  WOULD_BLOCK,
+  SysError,
+  platform: P,
+} = sys;
+
+// --- helpers ---------------------------------------------------------------
+
+/** A listening socket plus a connected node:net client and our accepted fd (non-blocking). */
+async function pair(host = '127.0.0.1', { blocking = false } = {}) {
+  const lfd = sys.listenTcp(host, 0, { nonblocking: true });
+  const { port } = sys.localAddress(lfd);
+  const client = net.connect({ host: host === '::' ? '::1' : host, port });
+  await once(client, 'connect');
+  const fd = await acceptSoon(lfd, !blocking);
+  const close = () => {
+    client.destroy();
+    for (const f of [fd, lfd]) {
+      try {
+        sys.close(f);
+      } catch {}
+    }
+  };
+  return { lfd, port, client, fd, close };
+}
+
+async function acceptSoon(lfd, nonblocking = true) {
+  for (let i = 0; i < 400; i++) {
+    const fd = sys.accept(lfd, nonblocking);
+    if (fd >= 0) return fd;
+    assert.equal(fd, WOULD_BLOCK);
+    await delay(5);
+  }
+  throw new Error('no connection arrived');
+}
+
+/** recv on a non-blocking fd until `want` bytes or EOF. */
+async function recvSoon(fd, want) {
+  const buf = Buffer.alloc(65536);
+  let got = 0;
+  for (let i = 0; i < 400 && got < want; i++) {
+    const n = sys.recv(fd, buf, got, buf.length - got);
+    if (n === 0) break;
+    if (n > 0) got += n;
+    else await delay(5);
+  }
+  return buf.subarray(0, got);
+}
+
+/** Everything a node:net client receives until `bytes` arrived. */
+function readClient(client, bytes) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let total = 0;
+    const onData = (d) => {
+      chunks.push(d);
+      total += d.length;
+      if (total >= bytes) {
+        client.off('data', onData);
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    client.on('data', onData);
+    client.once('error', reject);
+  });
+}
+
+// --- tests -------------------------------------------------------------------
+
+test('listen on 127.0.0.1:0, accept, recv and send round-trip', async () => {
+  const p = await pair('127.0.0.1');
+  try {
+    assert.deepEqual(sys.localAddress(p.lfd), { family: 4, address: '127.0.0.1', port: p.port });
+    const peer = sys.remoteAddress(p.fd);
+    assert.equal(peer.address, '127.0.0.1');
+    assert.equal(peer.port, p.client.localPort);
+
+    p.client.write('GET / HTTP/1.1\r\n\r\n');
+    assert.equal((await recvSoon(p.fd, 18)).toString(), 'GET / HTTP/1.1\r\n\r\n');
+
+    const reading = readClient(p.client, 5);
+    const out = Buffer.from('xxhelloxx');
+    assert.equal(sys.send(p.fd, out, 2, 5), 5);
+    assert.equal((await reading).toString(), 'hello');
+  } finally {
+    p.close();
+  }
+});
+
+test('listen on ::1 port 0', async () => {
+  const p = await pair('::1');
+  try {
+    const local = sys.localAddress(p.lfd);
+    assert.equal(local.family, 6);
+    assert.equal(local.address, '::1');
+    assert.equal(sys.remoteAddress(p.fd).address, '::1');
+    p.client.write('six');
+    assert.equal((await recvSoon(p.fd, 3)).toString(), 'six');
+  } finally {
+    p.close();
+  }
+});
+
+test("'::' is dual-stack: an IPv4 client shows up as ::ffff:127.0.0.1", async () => {
+  const lfd = sys.listenTcp('::', 0, { nonblocking: true });
+  const { port } = sys.localAddress(lfd);
+  const client = net.connect({ host: '127.0.0.1', port });
+  await once(client, 'connect');
+  const fd = await acceptSoon(lfd);
+  try {
+    assert.deepEqual(sys.remoteAddress(fd), { family: 6, address: '::ffff:127.0.0.1', port: client.localPort });
+  } finally {
+    client.destroy();
+    sys.close(fd);
+    sys.close(lfd);
+  }
+});
+
+test('recv returns 0 at orderly EOF; shutdown(write) ends the client', async () => {
+  const p = await pair();
+  try {
+    const ended = once(p.client, 'end');
+    sys.shutdown(p.fd, 'write');
+    await ended;
+    p.client.end();
+    const buf = Buffer.alloc(16);
+    let n = WOULD_BLOCK;
+    for (let i = 0; i < 200 && n === WOULD_BLOCK; i++) {
+      n = sys.recv(p.fd, buf, 0, buf.length);
+      if (n === WOULD_BLOCK) await delay(5);
+    }
+    assert.equal(n, 0);
+  } finally {
+    p.close();
+  }
+});
+
+test('sendv gathers several buffers (first one from an offset) in one call', async () => {
+  const p = await pair();
+  try {
+    const parts = [Buffer.from('__HTTP/1.1 200 OK\r\n'), Buffer.from('Content-Length: 5\r\n\r\n'), Buffer.from('hello')];
+    const expected = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+    const reading = readClient(p.client, expected.length);
+    // a longer array than count: only the first 3 are sent
+    assert.equal(sys.sendv(p.fd, [...parts, Buffer.from('NOT SENT')], 3, 2), expected.length);
+    assert.equal((await reading).toString(), expected);
+    assert.throws(() => sys.sendv(p.fd, parts, 65, 0), RangeError);
+    assert.throws(() => sys.sendv(p.fd, parts, 1, 999), RangeError);
+  } finally {
+    p.close();
+  }
+});
+
+test('sendfile sends a file range without reading it into JS', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-sys-'));
+  const file = path.join(dir, 'data.txt');
+  fs.writeFileSync(file, '0123456789abcdefghij');
+  const ffd = fs.openSync(file, 'r');
+  const p = await pair();
+  try {
+    const reading = readClient(p.client, 8);
+    assert.equal(sys.sendfile(p.fd, ffd, 10, 8), 8);
+    assert.equal((await reading).toString(), 'abcdefgh');
+    assert.equal(sys.sendfile(p.fd, ffd, 20, 8), 0, 'at the end of the file: 0');
+  } finally {
+    p.close();
+    fs.closeSync(ffd);
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('non-blocking accept with nothing pending returns WOULD_BLOCK', () => {
+  const lfd = sys.listenTcp('127.0.0.1', 0, { nonblocking: true });
+  try {
+    assert.equal(sys.accept(lfd, true), WOULD_BLOCK);
+  } finally {
+    sys.close(lfd);
+  }
+});
+
+test('a blocking recv with SO_RCVTIMEO 100 ms returns WOULD_BLOCK', async () => {
+  const p = await pair('127.0.0.1', { blocking: true });
+  try {
+    sys.setRecvTimeout(p.fd, 100);
+    const start = performance.now();
+    assert.equal(sys.recv(p.fd, Buffer.alloc(64), 0, 64), WOULD_BLOCK);
+    const elapsed = performance.now() - start;
+    assert.ok(elapsed >= 80 && elapsed < 2000, `waited ${elapsed} ms`);
+  } finally {
+    p.close();
+  }
+});
+
+test('options: TCP_NODELAY, SO_SNDTIMEO, O_NONBLOCK toggle', async () => {
+  const p = await pair('127.0.0.1', { blocking: true });
+  try {
+    sys.setNoDelay(p.fd, true);
+    sys.setSendTimeout(p.fd, 250);
+    sys.setRecvTimeout(p.fd, 0);
+    sys.setNonBlocking(p.fd, true);
+    assert.equal(sys.recv(p.fd, Buffer.alloc(8), 0, 8), WOULD_BLOCK); // returns at once
+    sys.setNonBlocking(p.fd, false);
+    assert.throws(() => sys.setRecvTimeout(p.fd, -1), RangeError);
+  } finally {
+    p.close();
+  }
+});
+
+test('EADDRINUSE: a readable message and the errno code', () => {
+  const lfd = sys.listenTcp('127.0.0.1', 0);
+  const { port } = sys.localAddress(lfd);
+  try {
+    assert.throws(
+      () => sys.listenTcp('127.0.0.1', port),
+      (e) =>
+        e instanceof SysError &&
+        e.code === 'EADDRINUSE' &&
+        e.errno === os.constants.errno.EADDRINUSE &&
+        e.syscall === 'bind' &&
+        e.message.includes('already in use') &&
+        e.message.includes(String(port)),
+    );
+  } finally {
+    sys.close(lfd);
+  }
+});
+
+test('other errors: bad addresses, unavailable address, double close', () => {
+  assert.throws(() => sys.listenTcp('example.com', 0), /expected an IPv4 or IPv6 address/);
+  assert.throws(() => sys.listenTcp('127.0.0.1', 70000), RangeError);
+  assert.throws(() => sys.listenTcp('192.0.2.1', 0), (e) => e.code === 'EADDRNOTAVAIL' && /not available on this machine/.test(e.message));
+  const fd = sys.socket(4);
+  sys.close(fd);
+  assert.throws(() => sys.close(fd), (e) => e instanceof SysError && e.code === 'EBADF');
+  assert.equal(sys.sysError('accept', os.constants.errno.EMFILE).message, 'accept: too many open files (raise ulimit -n) (EMFILE)');
+  assert.match(sys.sysError('bind', os.constants.errno.EACCES, { address: '0.0.0.0', port: 80 }).message, /ports below 1024 need root/);
+});
+
+test('recv/send reject ranges outside the buffer', async () => {
+  const p = await pair();
+  try {
+    const buf = Buffer.alloc(8);
+    assert.throws(() => sys.recv(p.fd, buf, 4, 5), RangeError);
+    assert.throws(() => sys.send(p.fd, buf, -1, 2), RangeError);
+    assert.throws(() => sys.send(p.fd, buf, 0.5, 2), RangeError);
+  } finally {
+    p.close();
+  }
+});
+
+test('send to a peer that has gone throws EPIPE/ECONNRESET and the process survives', async () => {
+  const p = await pair();
+  try {
+    p.client.resetAndDestroy(); // RST: the connection is gone at once
+    await delay(20);
+    const chunk = Buffer.alloc(1024, 120);
+    let error;
+    for (let i = 0; i < 100 && !error; i++) {
+      try {
+        sys.send(p.fd, chunk, 0, chunk.length);
+      } catch (e) {
+        error = e;
+      }
+      await delay(2);
+    }
+    assert.ok(error instanceof SysError, 'send eventually fails');
+    assert.ok(['EPIPE', 'ECONNRESET'].includes(error.code), error.code);
+    assert.equal(error.syscall, 'send');
+  } finally {
+    p.close();
+  }
+});
+
+test('epoll reports a readable socket, with the fd stored in data', async () => {
+  const p = await pair();
+  const epfd = sys.epollCreate();
+  try {
+    sys.epollCtl(epfd, 'add', p.fd, P.EPOLLIN | P.EPOLLRDHUP);
+    const events = new sys.EpollEvents(16);
+    assert.equal(sys.epollWait(epfd, events, 0), 0, 'nothing yet');
+    p.client.write('ping');
+    await delay(10);
+    assert.equal(sys.epollWait(epfd, events, 1000), 1);
+    assert.equal(events.fd(0), p.fd);
+    assert.ok(events.events(0) & P.EPOLLIN);
+    sys.epollCtl(epfd, 'mod', p.fd, P.EPOLLOUT);
+    assert.equal(sys.epollWait(epfd, events, 1000), 1);
+    assert.equal(events.events(0) & (P.EPOLLIN | P.EPOLLOUT), P.EPOLLOUT);
+    sys.epollCtl(epfd, 'del', p.fd, 0);
+    assert.equal(sys.epollWait(epfd, events, 0), 0);
+  } finally {
+    sys.close(epfd);
+    p.close();
+  }
+});
+
+test('poll reports a readable socket', async () => {
+  const a = await pair();
+  const b = await pair();
+  try {
+    const set = new sys.PollSet(1); // grows on demand
+    set.set(0, a.fd, P.POLLIN);
+    set.set(1, b.fd, P.POLLIN);
+    assert.equal(set.length, 2);
+    assert.equal(sys.poll(set, set.length, 0), 0);
+    b.client.write('x');
+    await delay(10);
+    assert.equal(sys.poll(set, set.length, 1000), 1);
+    assert.equal(set.revents(0), 0);
+    assert.ok(set.revents(1) & P.POLLIN);
+    assert.equal(set.fd(1), b.fd);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('select reports a readable socket; FdSet rejects fd 1024', async () => {
+  const a = await pair();
+  const b = await pair();
+  try {
+    const read = new sys.FdSet();
+    const nfds = Math.max(a.fd, b.fd) + 1;
+    read.add(a.fd);
+    read.add(b.fd);
+    assert.equal(sys.select(nfds, read, null, 0), 0);
+    assert.equal(read.has(a.fd) || read.has(b.fd), false, 'the kernel cleared the set');
+
+    a.client.write('x');
+    await delay(10);
+    read.clear();
+    read.add(a.fd);
+    read.add(b.fd);
+    const write = new sys.FdSet();
+    write.add(b.fd);
+    assert.equal(sys.select(nfds, read, write, 1000), 2);
+    assert.equal(read.has(a.fd), true);
+    assert.equal(read.has(b.fd), false);
+    assert.equal(write.has(b.fd), true);
+
+    assert.throws(() => read.add(1024), RangeError);
+    assert.throws(() => read.add(-1), RangeError);
+    read.add(1023);
+    assert.equal(read.has(1023), true);
+    assert.throws(() => sys.select(1025, read, null, 0), RangeError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('UvPoll calls back from Node’s event loop when a socket becomes readable', async () => {
+  const p = await pair();
+  try {
+    let resolve;
+    const ready = new Promise((r) => (resolve = r));
+    const poller = new sys.UvPoll(p.fd, (status, events) => {
+      poller.stop();
+      resolve({ status, events });
+    });
+    poller.start(true, false);
+    p.client.write('wake');
+    const { status, events } = await ready;
+    assert.equal(status, 0);
+    assert.ok(events & 1, 'UV_READABLE');
+    poller.close();
+    poller.close(); // idempotent
+    await delay(10); // the close callback runs and frees the handle
+    assert.throws(() => poller.start(true, false), /after close/);
+  } finally {
+    p.close();
+  }
+});
+
+test('UvPoll on an epoll fd: our reactor inside Node’s loop', async () => {
+  const p = await pair();
+  const epfd = sys.epollCreate();
+  const events = new sys.EpollEvents(8);
+  sys.epollCtl(epfd, 'add', p.fd, P.EPOLLIN);
+  const seen = [];
+  let resolve;
+  const got = new Promise((r) => (resolve = r));
+  const poller = new sys.UvPoll(epfd, () => {
+    const n = sys.epollWait(epfd, events, 0); // never blocks: libuv said it is ready
+    for (let i = 0; i < n; i++) seen.push(events.fd(i));
+    const buf = Buffer.alloc(64);
+    const r = sys.recv(p.fd, buf, 0, 64);
+    if (r > 0) resolve(buf.toString('latin1', 0, r));
+  });
+  poller.start(true, false);
+  try {
+    // Timers keep working while the reactor waits.
+    await delay(20);
+    p.client.write('via epoll');
+    assert.equal(await got, 'via epoll');
+    assert.ok(seen.includes(p.fd));
+  } finally {
+    poller.close();
+    sys.close(epfd);
+    p.close();
+  }
+});
+
+test('an exception in a UvPoll callback becomes an ordinary uncaught exception', async () => {
+  const p = await pair();
+  const listeners = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  const caught = new Promise((r) => process.once('uncaughtException', r));
+  const poller = new sys.UvPoll(p.fd, () => {
+    poller.stop();
+    throw new Error('boom in handler');
+  });
+  try {
+    poller.start(true, false);
+    p.client.write('x');
+    const error = await caught;
+    assert.equal(error.message, 'boom in handler');
+    await delay(10); // the loop still runs
+  } finally {
+    for (const l of listeners) process.on('uncaughtException', l);
+    poller.close();
+    p.close();
+  }
+});
+
+test('uvBackendFd is the descriptor of Node’s own loop', () => {
+  const fd = sys.uvBackendFd();
+  assert.ok(Number.isInteger(fd) && fd >= 0);
+  // It is an epoll fd: poll() on it works (and says whether Node has work).
+  const set = new sys.PollSet(1);
+  set.set(0, fd, P.POLLIN);
+  assert.ok(sys.poll(set, 1, 0) >= 0);
+  assert.equal(set.revents(0) & P.POLLNVAL, 0);
+});
+
+test('in a worker thread: sockets, errno and UvPoll use that thread’s own loop', async () => {
+  const url = new URL('../dist/sys/index.js', import.meta.url).href;
+  const code = `
+    import * as sys from ${JSON.stringify(url)};
+    import net from 'node:net';
+    import { parentPort } from 'node:worker_threads';
+    const lfd = sys.listenTcp('127.0.0.1', 0, { nonblocking: true });
+    const blocked = sys.accept(lfd, true);
+    const client = net.connect(sys.localAddress(lfd).port, '127.0.0.1');
+    client.on('connect', async () => {
+      let fd = -1;
+      while (fd < 0) { fd = sys.accept(lfd, true); if (fd < 0) await new Promise(r => setTimeout(r, 5)); }
+      const poller = new sys.UvPoll(fd, (status, events) => {
+        poller.close();
+        const buf = Buffer.alloc(16);
+        const n = sys.recv(fd, buf, 0, 16);
+        parentPort.postMessage({ blocked, text: buf.toString('latin1', 0, n) });
+        client.destroy(); sys.close(fd); sys.close(lfd);
+      });
+      poller.start(true, false);
+      client.write('worker');
+    });
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const [message] = await once(worker, 'message');
+  assert.deepEqual(message, { blocked: WOULD_BLOCK, text: 'worker' });
+  await once(worker, 'exit');
+});
