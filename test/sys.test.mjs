@@ -163,6 +163,43 @@ test('sendv gathers several buffers (first one from an offset) in one call', asy
   }
 });
 
+test('sendv: small totals (copied) and large ones (iovecs), resumed after partial writes', async () => {
+  const p = await pair();
+  try {
+    // small, from offset 0: the copy path; a single buffer: plain send
+    let reading = readClient(p.client, 6);
+    assert.equal(sys.sendv(p.fd, [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('ef')], 3, 0), 6);
+    assert.equal((await reading).toString(), 'abcdef');
+    reading = readClient(p.client, 2);
+    assert.equal(sys.sendv(p.fd, [Buffer.from('xyz')], 1, 1), 2);
+    assert.equal((await reading).toString(), 'yz');
+
+    // large: more than the socket buffer takes at once, so we resume where it stopped
+    const parts = [Buffer.from('HEAD\r\n'), Buffer.alloc(16 << 20, 'b'), Buffer.from('TAIL')];
+    const total = parts.reduce((n, b) => n + b.length, 0);
+    reading = readClient(p.client, total);
+    let index = 0;
+    let offset = 0;
+    let calls = 0;
+    while (index < parts.length) {
+      const n = sys.sendv(p.fd, parts.slice(index), parts.length - index, offset);
+      calls++;
+      if (n === WOULD_BLOCK) {
+        await delay(1);
+        continue;
+      }
+      offset += n;
+      while (index < parts.length && offset >= parts[index].length) offset -= parts[index++].length;
+    }
+    const got = await reading;
+    assert.equal(got.length, total);
+    assert.ok(got.equals(Buffer.concat(parts)));
+    assert.ok(calls > 1, 'the kernel took it in several writes');
+  } finally {
+    p.close();
+  }
+});
+
 test('sendfile sends a file range without reading it into JS', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-sys-'));
   const file = path.join(dir, 'data.txt');
