@@ -68,7 +68,18 @@ export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Req
 /** Give back what a reply holds: its file descriptor, its stream. */
 export function release(reply: Reply): void {
   const b = reply.body;
-  if (b !== null && typeof b === 'object' && (b as FileBody).kind === 'file') {
+  if (b === null || typeof b !== 'object' || b instanceof Uint8Array) return;
+  if (Symbol.asyncIterator in b) {
+    // A stream never read (HEAD, 304, a closed connection): let it free what it holds.
+    // return() on one that was read to the end does nothing.
+    try {
+      void (b as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.()?.catch(() => {});
+    } catch {
+      /* a locked or odd stream: nothing more we can do */
+    }
+    return;
+  }
+  if ((b as FileBody).kind === 'file') {
     const f = b as FileBody;
     if (f.closeAfter) {
       try {

@@ -126,61 +126,41 @@ function fieldsOf(headers: globalThis.Headers): string[] {
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Read `stream` ahead: one Buffer if it ends soon, else a BodyStream.
- * "Soon" means before this turn of the event loop ends (a setImmediate): a
- * read still pending then is waiting on a timer, on I/O, on another request…
- * and the headers should not wait for it.
- */
-function readBody(stream: ReadableStream<Uint8Array>, head: boolean): Promise<Buffer | AsyncIterable<Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const reader = stream.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
-    let settled = false;
-
-    const finish = (body: Buffer | BodyStream): void => {
-      settled = true;
-      clearImmediate(timer); // not one left behind per response: a blocking model may not turn the loop for long
-      if (head && body instanceof BodyStream) void body.return();
-      resolve(body);
-    };
-    const onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
-      if (settled) return; // too late: the BodyStream took over `pending`
+/** Read `stream` ahead: one Buffer if it ends soon, else a BodyStream. */
+async function readBody(stream: ReadableStream<Uint8Array>, head: boolean): Promise<Buffer | AsyncIterable<Uint8Array>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  // "Without waiting" means: before this turn of the event loop ends. A read
+  // still pending then waits on a timer, I/O, another request…: stream it.
+  let timer: NodeJS.Immediate | undefined;
+  const stalled = new Promise<typeof STALLED>((resolve) => {
+    timer = setImmediate(resolve, STALLED);
+  });
+  try {
+    while (size < READ_AHEAD) {
+      pending = reader.read();
+      const result = await Promise.race([pending, stalled]);
+      if (result === STALLED) break;
       pending = null;
       if (result.done) {
-        finish(chunks.length === 1 ? asBuffer(chunks[0]) : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size));
-        return;
+        if (chunks.length === 1) return asBuffer(chunks[0]);
+        return chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
       }
-      let chunk: Uint8Array;
-      try {
-        chunk = bytes(result.value);
-      } catch (e) {
-        onError(e);
-        return;
-      }
+      const chunk = bytes(result.value);
       chunks.push(chunk);
       size += chunk.byteLength;
-      if (size >= READ_AHEAD) finish(new BodyStream(reader, chunks, null));
-      else read();
-    };
-    const onError = (e: unknown): void => {
-      if (settled) return; // the BodyStream's next() reports it
-      settled = true;
-      clearImmediate(timer);
-      reject(e);
-    };
-    const read = (): void => {
-      pending = reader.read();
-      pending.then(onRead, onError);
-    };
-    const timer = setImmediate(() => {
-      if (!settled) finish(new BodyStream(reader, chunks, pending));
-    });
-    read();
-  });
+    }
+  } finally {
+    clearImmediate(timer); // do not leave one behind per response (a blocking model may not turn the loop for long)
+  }
+  const body = new BodyStream(reader, chunks, pending);
+  if (head) void body.return();
+  return body;
 }
+
+const STALLED = Symbol('stalled');
 
 /**
  * The rest of a response body as an AsyncIterable: first the chunks already
@@ -196,7 +176,7 @@ class BodyStream implements AsyncIterableIterator<Uint8Array> {
   constructor(reader: ReadableStreamDefaultReader<Uint8Array>, ahead: Uint8Array[], pending: Promise<ReadableStreamReadResult<Uint8Array>> | null) {
     this.#reader = reader;
     this.#ahead = ahead.reverse(); // pop() from the end is cheaper than shift()
-    this.#pending = pending; // already watched by readBody: a rejection left here is not "unhandled"
+    this.#pending = pending; // already watched by Promise.race: a rejection left here is not "unhandled"
   }
 
   [Symbol.asyncIterator](): this {
