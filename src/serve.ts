@@ -14,7 +14,7 @@ import { defaultLimits, type Limits } from './http/index.js';
 import type { App } from './app/types.js';
 import { AccessLog, type LogFormat } from './app/access-log.js';
 import { createStaticApp } from './app/static/index.js';
-import { loadHandler } from './app/handler/load.js';
+import { loadHandler, handlerApp } from './app/handler/load.js';
 import { composeApp } from './app/compose.js';
 import { ServerContext, type Timeouts } from './models/context.js';
 import { findModel } from './models/index.js';
@@ -26,8 +26,11 @@ export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export interface ServeOptions {
   /** Directory of static files. Default: the demo site, unless `app` is given. */
   root?: string | null;
-  /** Handler module path (fetch-style or native), or an App object. */
-  app?: string | App | null;
+  /**
+   * Handler: a module path, or the value such a module would export as its
+   * default ({ fetch }, { handle }, a Hono app, a fetch function).
+   */
+  app?: string | object | ((request: globalThis.Request) => unknown) | null;
   model?: string;
   /** event-loop: epoll (default), poll or select. */
   poller?: PollerName;
@@ -161,9 +164,10 @@ async function buildApp(options: ServeOptions): Promise<App> {
       throw new StartError(e instanceof Error ? e.message : String(e));
     }
   } else if (appOption !== null) {
-    handler = appOption;
+    handler = handlerApp(appOption);
+    if (handler === null) throw new UsageError('app must be a module path, or an object with fetch() or handle()');
   }
-  return composeApp(handler as never, statics);
+  return composeApp(handler, statics);
 }
 
 function urlOf(a: { family: 4 | 6; address: string; port: number }): string {

@@ -89,6 +89,9 @@ interface Encoded {
   full: Buffer | null; // complete keep-alive HTTP/1.1 GET response for that Date
 }
 const frozenCache = new WeakMap<Reply, Encoded>();
+// A frozen reply is cached from its second use on: helpers freeze the replies
+// they build per request too, and those should not churn the cache.
+const seenOnce = new WeakSet<Reply>();
 
 function encodedOf(reply: Reply): Encoded {
   let e = frozenCache.get(reply);
@@ -100,7 +103,8 @@ function encodedOf(reply: Reply): Encoded {
       date: '',
       full: null,
     };
-    if (Object.isFrozen(reply)) frozenCache.set(reply, e);
+    if (seenOnce.has(reply)) frozenCache.set(reply, e);
+    else seenOnce.add(reply);
   }
   return e;
 }
