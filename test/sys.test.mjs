@@ -320,6 +320,20 @@ test('send to a peer that has gone throws EPIPE/ECONNRESET and the process survi
   }
 });
 
+test('recv after the peer reset the connection throws ECONNRESET', async () => {
+  const p = await pair();
+  try {
+    p.client.resetAndDestroy();
+    await delay(20);
+    assert.throws(
+      () => sys.recv(p.fd, Buffer.alloc(16), 0, 16),
+      (e) => e instanceof SysError && e.code === 'ECONNRESET' && /connection reset by peer/.test(e.message),
+    );
+  } finally {
+    p.close();
+  }
+});
+
 test('epoll reports a readable socket, with the fd stored in data', async () => {
   const p = await pair();
   const epfd = sys.epollCreate();

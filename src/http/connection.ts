@@ -108,6 +108,11 @@ export class HttpConnection {
     return (this.state === State.Idle && this.end > this.pos) || this.state === State.Body;
   }
 
+  /** The client has finished sending (we saw EOF). */
+  get peerDone(): boolean {
+    return this.peerClosed;
+  }
+
   /** True while the body of a request is being received (its head is complete). */
   get readingBody(): boolean {
     return this.state === State.Body;

@@ -79,7 +79,10 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         if (reply instanceof Promise) reply = await reply;
         await respond(ctx, conn, out, reply, conn.request, startedAt);
         requestStartedAt = 0;
-        if (out.close) break;
+        if (out.close) {
+          linger = !conn.peerDone; // we close first: see lingeringClose()
+          break;
+        }
       } else if (ev === Event.Continue) {
         writeAll(fd, CONTINUE, 0, CONTINUE.length);
       } else if (ev === Event.Error) {
@@ -181,10 +184,12 @@ function writeVector(fd: number, bufs: Uint8Array[]): void {
 }
 
 /**
- * Close after an error without destroying our own response: if the client is
- * still sending, close() with unread data makes the kernel send RST, which can
- * discard the response before the client reads it. So: stop writing, drain
- * what arrives for a short while, then close (nginx's "lingering close").
+ * Close first without destroying our own response: if the client is still
+ * sending (a pipelined request, the rest of a refused body), close() with
+ * unread data makes the kernel send RST, which can discard the response
+ * before the client reads it. So: stop writing (FIN), drain what arrives
+ * until the client closes too or a second passes, then close (nginx's
+ * "lingering close").
  */
 function lingeringClose(fd: number): void {
   try {

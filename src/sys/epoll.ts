@@ -10,6 +10,7 @@ import * as c from './ffi.js';
 import { scratch } from './memory.js';
 
 const { EINTR } = os.constants.errno;
+let pinned: unknown = null;
 
 /** A new epoll instance (a descriptor; close it with close()). */
 export function epollCreate(): number {
@@ -67,7 +68,9 @@ export class EpollEvents {
  * when a signal interrupted the wait (EINTR).
  */
 export function epollWait(epfd: number, out: EpollEvents, timeoutMs: number): number {
+  pinned = out; // keep its buffer alive while the kernel writes into it (see memory.ts)
   const n = c.epoll_wait(epfd, out.address, out.max, timeoutMs);
+  pinned = null;
   if (n >= 0) return n;
   const e = c.errno();
   if (e === EINTR) return 0;

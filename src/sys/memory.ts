@@ -6,15 +6,24 @@
 // forgets it when the buffer is collected. A caller holding a view holds its
 // ArrayBuffer, so a remembered address is valid for as long as it can be used.
 //
-// Two levels, because buffers come in two kinds:
-//  - long-lived buffers that own their memory (a connection's receive buffer,
-//    pre-encoded headers): remembered per view — the fastest lookup (~20 ns);
-//  - slices (the small Buffers Node carves from its shared 8 KiB pool,
-//    subarrays of a big buffer): remembered per ArrayBuffer plus byteOffset, so
-//    a fresh slice of a known ArrayBuffer costs no FFI call and adds no entry.
+// Three levels, because buffers come in different kinds:
+//  - buffers that own their whole ArrayBuffer (a connection's receive buffer,
+//    a file read into memory): remembered per view — the fastest lookup (~20 ns);
+//  - slices (the small Buffers Node carves from its shared 8 KiB pool, e.g.
+//    Buffer.from('a string'), and subarrays): remembered per ArrayBuffer, plus
+//    the view's byteOffset. Not per view: a WeakMap insert costs ~400 ns, too
+//    much for a temporary that is sent once;
+//  - and the last slice seen, so a pre-encoded slice sent again and again
+//    (a fixed response) skips even that.
 //
-// Safety rests on bounds checks done by the callers (socket.ts): a detached
-// ArrayBuffer reports byteLength 0, so no length check passes for it.
+// Two rules for callers, both about memory safety:
+//  - Check bounds before passing `address + offset` on: C will not. (A detached
+//    ArrayBuffer reports length 0, so no bounds check passes for it.)
+//  - Keep the buffer referenced until the C call returns ("pin" it in a
+//    module-level variable). A number is not a reference: once a buffer has
+//    become an address, nothing tells the garbage collector it is still in
+//    use, and if the caller held the last reference in a temporary, its memory
+//    could be freed while the kernel is writing into it.
 
 import { rawAddress } from './ffi.js';
 
@@ -23,9 +32,13 @@ const bases = new WeakMap<ArrayBufferLike, number>();
 
 /** Address of `view[0]`, as a number. */
 export function addressOf(view: ArrayBufferView): number {
+  if (view === lastSlice) return lastSliceAddress;
   const address = owners.get(view);
   return address !== undefined ? address : addressOfSlice(view);
 }
+
+let lastSlice: ArrayBufferView | null = null;
+let lastSliceAddress = 0;
 
 function addressOfSlice(view: ArrayBufferView): number {
   const buffer = view.buffer; // (for a tiny on-heap typed array this moves it off-heap, once)
@@ -35,7 +48,12 @@ function addressOfSlice(view: ArrayBufferView): number {
     bases.set(buffer, base);
   }
   const offset = view.byteOffset;
-  if (offset === 0 && view.byteLength === buffer.byteLength) owners.set(view, base);
+  if (offset === 0 && view.byteLength === buffer.byteLength) {
+    owners.set(view, base);
+  } else {
+    lastSlice = view;
+    lastSliceAddress = base + offset;
+  }
   return base + offset;
 }
 

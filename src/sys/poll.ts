@@ -10,6 +10,7 @@ import * as c from './ffi.js';
 import { scratch } from './memory.js';
 
 const { EINTR } = os.constants.errno;
+let pinned: unknown = null;
 
 /** An array of struct pollfd { i32 fd; i16 events; i16 revents } (8 bytes each) that grows as needed. */
 export class PollSet {
@@ -32,6 +33,7 @@ export class PollSet {
 
   /** Watch `fd` for `events` (POLLIN | POLLOUT …) in slot `index`; a negative fd makes the kernel skip the slot. */
   set(index: number, fd: number, events: number): void {
+    if ((index >>> 0) !== index) throw new RangeError(`PollSet.set: invalid index ${index}`);
     if (index >= this.capacityValue) this.resize(Math.max(index + 1, this.capacityValue * 2));
     this.fds[index * 2] = fd;
     this.shorts[index * 4 + 2] = events;
@@ -77,7 +79,9 @@ export function poll(set: PollSet, count: number, timeoutMs: number): number {
   if ((count >>> 0) !== count || count > set.capacity) {
     throw new RangeError(`poll: count ${count} exceeds the set's capacity ${set.capacity}`);
   }
+  pinned = set; // keep its buffer alive while the kernel uses it (see memory.ts)
   const n = c.poll(set.address, count, timeoutMs);
+  pinned = null;
   if (n >= 0) return n;
   const e = c.errno();
   if (e === EINTR) {

@@ -11,6 +11,8 @@ import * as c from './ffi.js';
 import { scratch } from './memory.js';
 
 const { EINTR } = os.constants.errno;
+let pinnedRead: FdSet | null = null;
+let pinnedWrite: FdSet | null = null;
 
 /** An fd_set: FD_SETSIZE bits in 128 bytes. */
 export class FdSet {
@@ -69,7 +71,10 @@ export function select(nfds: number, read: FdSet | null, write: FdSet | null, ti
     timevalWords[3] = 0;
     timeout = timeval.address;
   }
+  pinnedRead = read; // keep their buffers alive while the kernel uses them (see memory.ts)
+  pinnedWrite = write;
   const n = c.select(nfds, read === null ? 0 : read.address, write === null ? 0 : write.address, 0, timeout);
+  pinnedRead = pinnedWrite = null;
   if (n >= 0) return n;
   const e = c.errno();
   if (e === EINTR) {

@@ -58,11 +58,14 @@ export function encodeSockaddr(host: string, port: number, out: Buffer): number 
   out.writeUInt16LE(six ? P.AF_INET6 : P.AF_INET, 0); // host byte order
   out.writeUInt16BE(port, 2); // network byte order
   const addressField = six ? 8 : 4;
-  if (inet_pton(six ? P.AF_INET6 : P.AF_INET, numeric, addressOf(out) + addressField) !== 1) {
-    throw new TypeError(`invalid address "${host}"`); // isIP said yes, so this is not expected
-  }
+  pinned = out; // alive until inet_pton has written into it (see memory.ts)
+  const ok = inet_pton(six ? P.AF_INET6 : P.AF_INET, numeric, addressOf(out) + addressField);
+  pinned = null;
+  if (ok !== 1) throw new TypeError(`invalid address "${host}"`); // isIP said yes, so this is not expected
   return length;
 }
+
+let pinned: unknown = null;
 
 // inet_ntop writes its text here: INET6_ADDRSTRLEN is 46 bytes including the NUL.
 const text = scratch(64);
@@ -76,9 +79,10 @@ export function decodeSockaddr(buf: Buffer): SocketAddress {
   }
   if (family === P.AF_INET6) {
     // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d; we keep it that way.
-    if (inet_ntop(P.AF_INET6, addressOf(buf) + 8, text.address, 46) === 0) {
-      throw new Error('inet_ntop failed on an IPv6 address from the kernel');
-    }
+    pinned = buf;
+    const ok = inet_ntop(P.AF_INET6, addressOf(buf) + 8, text.address, 46);
+    pinned = null;
+    if (ok === 0) throw new Error('inet_ntop failed on an IPv6 address from the kernel');
     return { family: 6, address: text.bytes.toString('latin1', 0, text.bytes.indexOf(0)), port };
   }
   throw new Error(`unsupported address family ${family}`);

@@ -28,6 +28,10 @@ const { EAGAIN, EINTR, ECONNABORTED, ENOTCONN } = os.constants.errno;
 
 const TWO_32 = 2 ** 32;
 
+// The buffer being read or written by the syscall in progress: held here so the
+// garbage collector cannot free it mid-call (see memory.ts). Set before, cleared after.
+let pinned: unknown = null;
+
 // --- scratch memory for C structs, shared by every call on this thread -----------
 
 const intOption = scratch(P.SIZEOF_INT); // setsockopt's int value
@@ -193,7 +197,9 @@ export function recv(fd: number, buf: Uint8Array, offset: number, length: number
   if ((offset >>> 0) !== offset || (length >>> 0) !== length || offset + length > buf.length) {
     throw badRange('recv', buf, offset, length);
   }
+  pinned = buf;
   const n = c.recv(fd, addressOf(buf) + offset, length, 0);
+  pinned = null;
   return n >= 0 ? n : transferFailed('recv', fd);
 }
 
@@ -202,7 +208,9 @@ export function send(fd: number, buf: Uint8Array, offset: number, length: number
   if ((offset >>> 0) !== offset || (length >>> 0) !== length || offset + length > buf.length) {
     throw badRange('send', buf, offset, length);
   }
+  pinned = buf;
   const n = c.send(fd, addressOf(buf) + offset, length, P.MSG_NOSIGNAL);
+  pinned = null;
   return n >= 0 ? n : transferFailed('send', fd);
 }
 
@@ -214,9 +222,10 @@ export function send(fd: number, buf: Uint8Array, offset: number, length: number
  *
  * Two ways, chosen by size. Large totals go out with sendmsg(MSG_NOSIGNAL) and
  * an iovec array pointing at the JS buffers themselves: nothing is copied in
- * JS. Small totals (≤ 4 KiB) are copied into one scratch buffer and sent with
- * send(): measured, copying a few KiB costs less than having the kernel read
- * and check an iovec array (sendmsg is ~250 ns dearer than send here).
+ * JS. Small totals (≤ 4 KiB, starting at offset 0) are copied into one scratch
+ * buffer and sent with send(): measured, copying a few KiB costs less than
+ * having the kernel read and check an iovec array (sendmsg is ~250 ns dearer
+ * than send here). Resuming after a partial write always takes the first way.
  */
 export function sendv(fd: number, bufs: readonly Uint8Array[], count: number, firstOffset: number): number {
   if ((count >>> 0) !== count || count === 0 || count > MAX_IOV || count > bufs.length) {
@@ -240,7 +249,9 @@ export function sendv(fd: number, bufs: readonly Uint8Array[], count: number, fi
     storeAddress(iovecWords, w + 2, buf.length);
   }
   storeAddress(msghdrWords, P.OFFSETOF_MSG_IOVLEN / 4, count);
+  pinned = bufs; // the array holds every buffer the iovecs point at
   const n = c.sendmsg(fd, msghdr.address, P.MSG_NOSIGNAL);
+  pinned = null;
   return n >= 0 ? n : transferFailed('sendmsg', fd);
 }
 

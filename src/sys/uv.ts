@@ -58,7 +58,10 @@ function onClose(handle: number): void {
   c.release(handle);
 }
 
-/** Watch one descriptor with the event loop that runs this thread's JS. */
+/**
+ * Watch one descriptor with the event loop that runs this thread's JS.
+ * Note: libuv switches the descriptor to non-blocking mode (uv_poll_init does).
+ */
 export class UvPoll {
   /** @internal */
   readonly onReady: UvPollCallback;

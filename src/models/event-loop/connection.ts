@@ -226,8 +226,9 @@ export class Connection implements Timed {
     this.replyRequest = null;
     this.startedAt = 0;
     if (out.close) {
-      if (this.http.error !== null || this.http.midRequest) this.linger();
-      else this.close();
+      // We close first: linger, unless the client already finished sending.
+      if (this.http.peerDone) this.close();
+      else this.linger();
       return;
     }
     if (this.timerList === r.sendTimeouts) r.sendTimeouts.cancel(this);
@@ -326,9 +327,11 @@ export class Connection implements Timed {
   }
 
   /**
-   * After an error response: stop writing, read and discard until the client
-   * is done or a second passes, so close() does not turn into a RST that
-   * destroys the response before the client read it.
+   * Closing first, after the last response: stop writing (FIN), then read and
+   * discard until the client is done or a second passes. A plain close() with
+   * bytes still arriving (a pipelined request, the rest of a refused body)
+   * makes the kernel answer with RST, and a RST can destroy the response
+   * before the client has read it (nginx's "lingering close").
    */
   private linger(): void {
     const r = this.reactor;
