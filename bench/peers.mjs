@@ -54,7 +54,7 @@ function nginxConf(port, workers) {
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(
     conf,
-    `worker_processes ${workers};\ndaemon off;\nerror_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;\n  sendfile on; tcp_nopush on; open_file_cache max=1000 inactive=20s;\n  server {\n    listen 127.0.0.1:${port};\n    root ${site};\n    location = / { default_type text/plain; return 200 'Hello, World!'; }\n  }\n}\n`,
+    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes ${workers};\ndaemon off;\nerror_log ${dir}/error.log;\npid ${dir}/nginx.pid;\nevents { worker_connections 20000; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/tmp; proxy_temp_path ${dir}/tmp; fastcgi_temp_path ${dir}/tmp; uwsgi_temp_path ${dir}/tmp; scgi_temp_path ${dir}/tmp;\n  sendfile on; tcp_nopush on; open_file_cache max=1000 inactive=20s;\n  server {\n    listen 127.0.0.1:${port};\n    root ${site};\n    location = / { default_type text/plain; return 200 'Hello, World!'; }\n  }\n}\n`,
   );
   return ['nginx', '-c', conf];
 }
