@@ -125,7 +125,7 @@ async function writeOutgoing(fd: number, out: Outgoing): Promise<number> {
   if (out.body !== null) {
     writeVector(fd, [out.head, out.body]);
     total += out.body.length;
-  } else writeAll(fd, out.head, 0, out.head.length);
+  } else writeAll(fd, out.head, 0, out.head.length, out.file !== null);
 
   if (out.file !== null) {
     const f = out.file;
@@ -155,9 +155,10 @@ async function writeOutgoing(fd: number, out: Outgoing): Promise<number> {
   return total;
 }
 
-function writeAll(fd: number, buf: Uint8Array, offset: number, length: number): void {
+/** `more`: a sendfile follows at once, so let headers and file data share a segment (MSG_MORE). */
+function writeAll(fd: number, buf: Uint8Array, offset: number, length: number, more = false): void {
   while (length > 0) {
-    const n = sys.send(fd, buf, offset, length);
+    const n = sys.send(fd, buf, offset, length, more);
     if (n === sys.WOULD_BLOCK) throw new SendTimeout();
     if (n === sys.INTERRUPTED) continue;
     offset += n;

@@ -31,6 +31,7 @@ export const platform = {
 
   // --- send/recv flags ---
   MSG_DONTWAIT: 0x40, // this one call is non-blocking, whatever the socket's mode
+  MSG_MORE: 0x8000, // more data follows at once: hold the segment (a one-call TCP_CORK)
   MSG_NOSIGNAL: 0x4000, // writing to a closed peer returns EPIPE instead of raising SIGPIPE
 
   // --- fcntl ---

@@ -203,13 +203,18 @@ export function recv(fd: number, buf: Uint8Array, offset: number, length: number
   return n >= 0 ? n : transferFailed('recv', fd);
 }
 
-/** Write buf[offset…offset+length). Bytes written (maybe fewer) | WOULD_BLOCK | INTERRUPTED. */
-export function send(fd: number, buf: Uint8Array, offset: number, length: number): number {
+/**
+ * Write buf[offset…offset+length). Bytes written (maybe fewer) | WOULD_BLOCK | INTERRUPTED.
+ * `more`: the caller sends more at once (headers before a sendfile): MSG_MORE
+ * lets the kernel put both in one segment despite TCP_NODELAY, as nginx does
+ * with TCP_CORK around sendfile.
+ */
+export function send(fd: number, buf: Uint8Array, offset: number, length: number, more = false): number {
   if ((offset >>> 0) !== offset || (length >>> 0) !== length || offset + length > buf.length) {
     throw badRange('send', buf, offset, length);
   }
   pinned = buf;
-  const n = c.send(fd, addressOf(buf) + offset, length, P.MSG_NOSIGNAL);
+  const n = c.send(fd, addressOf(buf) + offset, length, more ? P.MSG_NOSIGNAL | P.MSG_MORE : P.MSG_NOSIGNAL);
   pinned = null;
   return n >= 0 ? n : transferFailed('send', fd);
 }

@@ -257,7 +257,8 @@ export class Connection implements Timed {
         let n: number;
         if (first instanceof Uint8Array) {
           if (q.length === 1 || !(q[1] instanceof Uint8Array)) {
-            n = sys.send(this.fd, first, this.queueOffset, first.length - this.queueOffset);
+            // Followed by a file: hold the segment so headers and file data share packets.
+            n = sys.send(this.fd, first, this.queueOffset, first.length - this.queueOffset, q.length > 1);
           } else {
             const g = this.gather;
             g.length = 0;
