@@ -152,6 +152,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   server = await serve(options);
   process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model})\n`);
+  if (!options.quiet) {
+    // Say what is running, in the lecture's terms: the model is visible, not just named.
+    const info = MODELS.find((m) => m.name === (options.model ?? 'event-loop'));
+    const poller = info?.name === 'event-loop' ? ` (poller: ${options.poller ?? 'epoll'})` : '';
+    process.stderr.write(`fourfold: ${info?.name}${poller}: ${info?.summary}; pid ${process.pid}\n`);
+  }
   if (stopRequested) void server.close();
   await server.done;
   await server.close();
