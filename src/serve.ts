@@ -13,7 +13,7 @@ import * as sys from './sys/index.js';
 import { defaultLimits, type Limits } from './http/index.js';
 import type { App } from './app/types.js';
 import { AccessLog, type LogFormat } from './app/access-log.js';
-import { createStaticApp } from './app/static/index.js';
+import { createStaticApp, type StaticOptions } from './app/static/index.js';
 import { loadHandler, handlerApp } from './app/handler/load.js';
 import { composeApp } from './app/compose.js';
 import { ServerContext, type Timeouts } from './models/context.js';
@@ -23,7 +23,8 @@ import { POLLERS, type PollerName } from './models/event-loop/pollers/index.js';
 /** The bundled demo site, served when neither a root nor an app is given. */
 export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
-export interface ServeOptions {
+/** Static-file choices (dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles) come from StaticOptions. */
+export interface ServeOptions extends Omit<StaticOptions, 'root' | 'metadataTtlMs'> {
   /** Directory of static files. Default: the demo site, unless `app` is given. */
   root?: string | null;
   /**
@@ -43,13 +44,6 @@ export interface ServeOptions {
   backlog?: number;
   timeouts?: Partial<Timeouts>;
   limits?: Partial<Limits>;
-  dirListing?: boolean;
-  cacheControl?: string;
-  cors?: boolean;
-  spa?: boolean;
-  compress?: boolean;
-  followSymlinks?: boolean;
-  dotfiles?: boolean;
   log?: LogFormat;
   quiet?: boolean;
 }
@@ -145,16 +139,8 @@ async function buildApp(options: ServeOptions): Promise<App> {
     const abs = path.resolve(root);
     if (!existsSync(abs)) throw new StartError(`root directory not found: ${root}`);
     if (!statSync(abs).isDirectory()) throw new StartError(`root is not a directory: ${root}`);
-    statics = createStaticApp({
-      root: realpathSync(abs),
-      dirListing: options.dirListing,
-      cacheControl: options.cacheControl,
-      cors: options.cors,
-      spa: options.spa,
-      compress: options.compress,
-      followSymlinks: options.followSymlinks,
-      dotfiles: options.dotfiles,
-    });
+    const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles } = options;
+    statics = createStaticApp({ root: realpathSync(abs), dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles });
   }
   let handler = null;
   if (typeof appOption === 'string') {

@@ -2,7 +2,7 @@
 // and comes back with revents filled in, so each wait costs O(watched).
 // Removal swaps the last slot into the hole to keep the array dense.
 import * as sys from '../../../sys/index.js';
-import { READABLE, WRITABLE, FAILED, ReadyList, type Poller } from './poller.js';
+import { READABLE, WRITABLE, FAILED, ScanningPoller } from './poller.js';
 
 const { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL } = sys.platform;
 
@@ -10,13 +10,12 @@ function toPoll(mask: number): number {
   return (mask & READABLE ? POLLIN : 0) | (mask & WRITABLE ? POLLOUT : 0);
 }
 
-export class PollPoller implements Poller {
+export class PollPoller extends ScanningPoller {
   readonly name = 'poll';
   readonly fdLimit = Infinity;
   private readonly set = new sys.PollSet(256);
   private readonly slotOf = new Map<number, number>();
   private count = 0;
-  private readonly ready = new ReadyList();
 
   add(fd: number, mask: number): void {
     this.slotOf.set(fd, this.count);
@@ -51,11 +50,4 @@ export class PollPoller implements Poller {
     }
     return ready.count;
   }
-  readyFd(i: number): number {
-    return this.ready.fds[i];
-  }
-  readyMask(i: number): number {
-    return this.ready.masks[i];
-  }
-  close(): void {}
 }

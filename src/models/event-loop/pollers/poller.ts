@@ -26,7 +26,28 @@ export interface Poller {
   close(): void;
 }
 
-/** A growable list of ready (fd, mask) pairs for the O(n) pollers. */
+/**
+ * The O(n) pollers (poll, select) scan their whole set after each wait and
+ * collect the ready descriptors here; readyFd/readyMask read it back.
+ */
+export abstract class ScanningPoller implements Poller {
+  abstract readonly name: string;
+  abstract readonly fdLimit: number;
+  abstract add(fd: number, mask: number): void;
+  abstract modify(fd: number, mask: number): void;
+  abstract remove(fd: number): void;
+  abstract wait(timeoutMs: number): number;
+  protected readonly ready = new ReadyList();
+  readyFd(i: number): number {
+    return this.ready.fds[i];
+  }
+  readyMask(i: number): number {
+    return this.ready.masks[i];
+  }
+  close(): void {}
+}
+
+/** A growable list of ready (fd, mask) pairs. */
 export class ReadyList {
   fds = new Int32Array(256);
   masks = new Uint8Array(256);

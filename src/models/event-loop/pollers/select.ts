@@ -3,9 +3,9 @@
 // answer. Descriptors ≥ 1024 cannot be watched at all: fdLimit says so and
 // the reactor turns such connections away with a 503.
 import * as sys from '../../../sys/index.js';
-import { READABLE, WRITABLE, ReadyList, type Poller } from './poller.js';
+import { READABLE, WRITABLE, ScanningPoller } from './poller.js';
 
-export class SelectPoller implements Poller {
+export class SelectPoller extends ScanningPoller {
   readonly name = 'select';
   readonly fdLimit = sys.platform.FD_SETSIZE;
   private readonly masks = new Uint8Array(sys.platform.FD_SETSIZE);
@@ -13,7 +13,6 @@ export class SelectPoller implements Poller {
   private maxFd = -1;
   private readonly readSet = new sys.FdSet();
   private readonly writeSet = new sys.FdSet();
-  private readonly ready = new ReadyList();
 
   add(fd: number, mask: number): void {
     if (fd >= this.fdLimit) throw new RangeError(`select cannot watch fd ${fd} (FD_SETSIZE is ${this.fdLimit})`);
@@ -46,11 +45,4 @@ export class SelectPoller implements Poller {
     }
     return ready.count;
   }
-  readyFd(i: number): number {
-    return this.ready.fds[i];
-  }
-  readyMask(i: number): number {
-    return this.ready.masks[i];
-  }
-  close(): void {}
 }
