@@ -158,3 +158,35 @@ test('event-loop --workers 2: a killed worker is replaced and the port keeps ans
   const { code } = await s.stop();
   assert.equal(code, 0);
 });
+
+for (const args of [['iterative'], ['event-loop']]) {
+  test(`${args.join(' ')}: a client that stops reading is cut off after --send-timeout`, async (t) => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/fourfold-slow-reader-`);
+    writeFileSync(`${dir}/big.bin`, Buffer.alloc(64 << 20, 7));
+    const s = await startServer(['--model', ...args, dir, '--send-timeout', '1']);
+    t.after(() => s.stop());
+    const sock = net.connect(s.port, '127.0.0.1');
+    sock.setNoDelay(true);
+    sock.pause(); // read nothing: the kernel buffers fill, the server's send blocks
+    sock.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 2500));
+    if (args[0] === 'event-loop') {
+      // meanwhile others are served
+      assert.equal((await fetch(`${s.url}/big.bin`, { method: 'HEAD' })).status, 200);
+    }
+    let received = 0;
+    const ended = new Promise((resolve) => {
+      sock.on('data', (d) => (received += d.length));
+      sock.on('end', resolve);
+      sock.on('error', resolve);
+      sock.on('close', resolve);
+    });
+    sock.resume();
+    await ended;
+    assert.ok(received < 64 << 20, `the response was cut short (${received} bytes)`);
+    // and the server is fine
+    assert.equal((await fetch(`${s.url}/big.bin`, { method: 'HEAD' })).status, 200);
+  });
+}

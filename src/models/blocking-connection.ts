@@ -110,7 +110,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     row[Cell.State] = WorkerState.Writing;
     let sent = 0;
     try {
-      sent = await writeOutgoing(fd, out);
+      sent = await writeOutgoing(fd, out, ctx.timeouts.sendMs);
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent);
     }
@@ -119,29 +119,52 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
 
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ENOTCONN', 'ETIMEDOUT']);
 
+/**
+ * sendfile(2) does not honour SO_SNDTIMEO once it has made progress (the
+ * kernel keeps splicing as the client trickles), so a client that stops
+ * reading could hold the thread for as long as it likes. For files, then,
+ * the socket goes non-blocking and we block in poll() for writability,
+ * with the send timeout as poll's limit.
+ */
+function sendFile(fd: number, f: { fd: number; offset: number; length: number }, sendMs: number): number {
+  let offset = f.offset;
+  let left = f.length;
+  sys.setNonBlocking(fd, true);
+  try {
+    while (left > 0) {
+      const n = sys.sendfile(fd, f.fd, offset, left);
+      if (n === sys.INTERRUPTED) continue;
+      if (n === sys.WOULD_BLOCK) {
+        // Wait for room; poll() also returns 0 on a signal, so keep to the deadline.
+        const deadline = Date.now() + sendMs;
+        do {
+          writable.set(0, fd, sys.platform.POLLOUT);
+          if (sys.poll(writable, 1, Math.max(0, deadline - Date.now())) > 0) break;
+          if (Date.now() >= deadline) throw new SendTimeout();
+        } while (true); // eslint-disable-line no-constant-condition
+        continue;
+      }
+      if (n === 0) break; // the file shrank under us: nothing more to send
+      offset += n;
+      left -= n;
+    }
+  } finally {
+    sys.setNonBlocking(fd, false);
+  }
+  if (left > 0) throw new Error('file shorter than announced; connection closed');
+  return f.length;
+}
+const writable = new sys.PollSet(1);
+
 /** Send one response completely; returns bytes written. */
-async function writeOutgoing(fd: number, out: Outgoing): Promise<number> {
+async function writeOutgoing(fd: number, out: Outgoing, sendMs: number): Promise<number> {
   let total = out.head.length;
   if (out.body !== null) {
     writeVector(fd, [out.head, out.body]);
     total += out.body.length;
   } else writeAll(fd, out.head, 0, out.head.length, out.file !== null);
 
-  if (out.file !== null) {
-    const f = out.file;
-    let offset = f.offset;
-    let left = f.length;
-    while (left > 0) {
-      const n = sys.sendfile(fd, f.fd, offset, left);
-      if (n === sys.WOULD_BLOCK) throw new SendTimeout();
-      if (n === sys.INTERRUPTED) continue;
-      if (n === 0) break; // the file shrank under us: nothing more to send
-      offset += n;
-      left -= n;
-      total += n;
-    }
-    if (left > 0) throw new Error('file shorter than announced; connection closed');
-  }
+  if (out.file !== null) total += sendFile(fd, out.file, sendMs);
 
   if (out.stream !== null) {
     for await (const chunk of out.stream) {
