@@ -3,13 +3,20 @@
 // WHATWG Response becomes a Reply.
 //
 // The WHATWG objects are not cheap on Node 20 (every Request carries an
-// AbortSignal and every body is a ReadableStream), so the adapter adds as
-// little as it can around them: no intermediate Headers object, no copy of a
-// body it can hand over as it is, one array for the reply's header fields.
+// AbortSignal and every body is a ReadableStream: ~45 µs a request in all), so
+// the handler gets a LightRequest, and the global Response is a LightResponse
+// that records its arguments (see light-request.ts, light-response.ts). A
+// light Response with a string or bytes body becomes a Reply synchronously —
+// no stream, no promise — and when the handler answered synchronously, so
+// does the adapter: the model then needs no turn of the event loop. Any
+// other Response (a stream body, one from fetch()…) takes the general path:
+// its body is read ahead and sent whole or streamed.
 
 import { STATUS_CODES } from 'node:http';
 import type { ReadableStreamReadResult } from 'node:stream/web';
 import type { Reply, Request } from '../types.js';
+import { LightRequest, installLightRequest } from './light-request.js';
+import { LightResponse, installLightResponse, type Recorded } from './light-response.js';
 
 /** A fetch-style handler: `(request) => Response`. */
 export type FetchFunction = (request: globalThis.Request) => globalThis.Response | Promise<globalThis.Response>;
@@ -20,77 +27,87 @@ export type FetchFunction = (request: globalThis.Request) => globalThis.Response
  */
 export const READ_AHEAD = 64 * 1024;
 
-/** Turn a fetch-style handler into a function from Request to Reply. */
-export function fetchAdapter(fetch: FetchFunction): (req: Request) => Promise<Reply> {
-  return async (req) => {
-    let request: globalThis.Request;
+/**
+ * Make the global Request, Response and fetch the light-aware ones. Once per
+ * process (or worker thread), before the user's module is imported, so that
+ * even a module that keeps `Response` in a variable of its own gets the light one.
+ */
+export function installFetchGlobals(): void {
+  installLightResponse();
+  installLightRequest();
+}
+
+/**
+ * Turn a fetch-style handler into a function from Request to Reply: a Reply
+ * when the handler answers synchronously with a light Response, else a
+ * Promise. Failures of the handler are rejections.
+ */
+export function fetchAdapter(fetch: FetchFunction): (req: Request) => Reply | Promise<Reply> {
+  installFetchGlobals(); // the LightRequest needs the unwrapping Request and fetch
+  return (req) => {
+    let request: LightRequest;
     try {
-      request = toFetchRequest(req);
+      request = new LightRequest(req);
     } catch (e) {
       return unconvertible(req, e); // the client's fault (bad Host, bad target): 4xx, not 500
     }
     // Errors thrown by the handler propagate: the model answers 500.
-    const response = await fetch(request);
-    if (!isResponse(response)) {
-      throw new TypeError(`fetch handler returned ${describe(response)}, not a Response`);
+    let response: globalThis.Response | Promise<globalThis.Response>;
+    try {
+      response = fetch(request as unknown as globalThis.Request);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return toReply(response, req.method === 'HEAD');
+    const head = req.method === 'HEAD';
+    if (isThenable(response)) return response.then((r) => replyOf(r, head));
+    return replyOf(response, head);
   };
 }
 
-// Host values that cannot change the URL's meaning: no "/", "?", "#", "@".
-const HOST = /^[\w.~%!$&'()*+,;=:[\]-]+$/;
-const ABSOLUTE = /^https?:\/\//i;
-
 /**
- * Our Request as a WHATWG Request: URL from the Host header and the target
- * (absolute-form targets as they are), every header field in order, and the
- * body for methods that may have one. Throws TypeError when no valid URL can
- * be made or the method is one fetch forbids (CONNECT, TRACE, TRACK).
+ * Our Request as a real WHATWG Request (undici's): URL from the Host header
+ * and the target (absolute-form targets as they are), every header field in
+ * order, and the body for methods that may have one. Throws TypeError when no
+ * valid URL can be made or the method is one fetch forbids (CONNECT, TRACE, TRACK).
  */
 export function toFetchRequest(req: Request): globalThis.Request {
-  const target = req.target;
-  let url: string;
-  if (target.charCodeAt(0) === 0x2f /* / */) url = origin(req) + target;
-  else if (target === '*') url = origin(req) + '/*';
-  else if (ABSOLUTE.test(target)) url = target;
-  else throw new TypeError(`request-target ${JSON.stringify(target)} cannot be made into a URL`);
-
-  const method = req.method;
-  const body = req.body;
-  const request =
-    body.length > 0 && method !== 'GET' && method !== 'HEAD'
-      ? new globalThis.Request(url, { method, body }) // undici copies it: the fetch spec says so
-      : new globalThis.Request(url, { method });
-
-  // Appending to the Request's own Headers avoids building a second one for
-  // the constructor to copy.
-  const fields = req.headers;
-  const headers = request.headers;
-  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
-  return request;
+  return LightRequest.unwrap(new LightRequest(req)) as globalThis.Request;
 }
 
-function origin(req: Request): string {
-  const host = req.header('host');
-  if (host === undefined || host === '') return 'http://localhost';
-  if (!HOST.test(host)) throw new TypeError(`invalid Host header ${JSON.stringify(host)}`);
-  return 'http://' + host;
+/** What the handler answered, as a Reply: synchronously for a light Response. */
+function replyOf(response: unknown, head: boolean): Reply | Promise<Reply> {
+  const recorded = LightResponse.recordOf(response);
+  if (recorded !== null) return recordedReply(recorded);
+  if (!isResponse(response)) return Promise.reject(new TypeError(`fetch handler returned ${describe(response)}, not a Response`));
+  return toReply(response, head);
+}
+
+/** A light Response's record as a Reply: bytes with a Content-Length, fields as recorded. */
+function recordedReply(r: Recorded): Reply {
+  const body = r.body;
+  return {
+    status: r.status,
+    reason: reasonOf(r.status, r.statusText),
+    headers: r.headers !== null ? fieldsOf(r.headers) : withoutFraming(r.fields),
+    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+  };
 }
 
 /**
- * A WHATWG Response as a Reply. The body is read ahead up to READ_AHEAD
- * bytes, as long as the stream delivers without waiting: if it ends there,
- * the body is one Buffer; otherwise an AsyncIterable that yields what was
- * read and then the rest. With `head` (a HEAD request) a body that would
- * stream is cancelled instead: only its framing matters.
+ * A WHATWG Response as a Reply. A light one is converted at once; for any
+ * other the body is read ahead up to READ_AHEAD bytes, as long as the stream
+ * delivers without waiting: if it ends there, the body is one Buffer;
+ * otherwise an AsyncIterable that yields what was read and then the rest.
+ * With `head` (a HEAD request) a body that would stream is cancelled
+ * instead: only its framing matters.
  */
 export async function toReply(response: globalThis.Response, head = false): Promise<Reply> {
+  const recorded = LightResponse.recordOf(response);
+  if (recorded !== null) return recordedReply(recorded);
   const status = response.status;
-  const statusText = response.statusText;
   const reply: Reply = {
     status,
-    reason: statusText === '' || statusText === STATUS_CODES[status] ? undefined : statusText,
+    reason: reasonOf(status, response.statusText),
     headers: fieldsOf(response.headers),
     body: null,
   };
@@ -99,25 +116,49 @@ export async function toReply(response: globalThis.Response, head = false): Prom
   return reply;
 }
 
+/** A reason phrase worth sending: none when it is empty or the standard one. */
+function reasonOf(status: number, statusText: string): string | undefined {
+  return statusText === '' || statusText === STATUS_CODES[status] ? undefined : statusText;
+}
+
+/** Framing and connection management belong to the server: is `name` one of those fields? */
+function isFraming(name: string): boolean {
+  switch (name.length) {
+    case 10: // connection, keep-alive
+    case 14: // content-length
+    case 17: // transfer-encoding
+      break;
+    default:
+      return false;
+  }
+  const lower = name.toLowerCase();
+  return lower === 'connection' || lower === 'keep-alive' || lower === 'content-length' || lower === 'transfer-encoding';
+}
+
+/** A recorded field list without the framing fields (the same list when it has none). */
+function withoutFraming(fields: string[]): string[] {
+  for (let i = 0; i < fields.length; i += 2) {
+    if (!isFraming(fields[i])) continue;
+    const kept: string[] = [];
+    for (let j = 0; j < fields.length; j += 2) if (!isFraming(fields[j])) kept.push(fields[j], fields[j + 1]);
+    return kept;
+  }
+  return fields;
+}
+
 /** Response headers as a flat field list, without the fields http/ writes itself. */
 function fieldsOf(headers: globalThis.Headers): string[] {
   const list: string[] = [];
   let cookiesDone = false;
   headers.forEach((value, name) => {
-    switch (name) {
-      // Framing and connection management belong to the server.
-      case 'content-length':
-      case 'transfer-encoding':
-      case 'connection':
-      case 'keep-alive':
-        return;
-      // Joined with ", " a Set-Cookie list would be unreadable: one field each.
-      case 'set-cookie':
-        if (!cookiesDone) {
-          cookiesDone = true;
-          for (const cookie of headers.getSetCookie()) list.push('set-cookie', cookie);
-        }
-        return;
+    if (isFraming(name)) return;
+    // Joined with ", " a Set-Cookie list would be unreadable: one field each.
+    if (name === 'set-cookie') {
+      if (!cookiesDone) {
+        cookiesDone = true;
+        for (const cookie of headers.getSetCookie()) list.push('set-cookie', cookie);
+      }
+      return;
     }
     list.push(name, value);
   });
@@ -226,6 +267,10 @@ function bytes(chunk: unknown): Uint8Array {
 /** The same memory seen as a Buffer, without copying. */
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isResponse(value: unknown): value is globalThis.Response {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Reply, Request } from '../types.js';
-import { fetchAdapter, type FetchFunction } from './fetch-adapter.js';
+import { fetchAdapter, installFetchGlobals, type FetchFunction } from './fetch-adapter.js';
 import { text, type NativeHandler } from './native.js';
 
 /** A loaded handler: an App, plus the answer "not mine" for composing with static files. */
@@ -31,6 +31,10 @@ const NOT_FOUND = text('Not Found\n', 404);
 export async function loadHandler(modulePath: string, cwd: string = process.cwd()): Promise<HandlerApp> {
   const file = path.resolve(cwd, modulePath);
   if (!existsSync(file)) throw new Error(`app module not found: ${modulePath}`);
+  // Before the import: a module may keep `Response` in a variable of its own.
+  // Whether it is fetch-style is known only after; the light globals do a
+  // native handler no harm.
+  installFetchGlobals();
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
