@@ -129,7 +129,8 @@ after(() => fs.rmSync(base, { recursive: true, force: true }));
 
 const apps = [];
 function app(options = {}) {
-  const a = createStaticApp({ root, ...options });
+  // memoryMaxBytes: 0 — these tests look at descriptors; small files from memory are tested on their own
+  const a = createStaticApp({ root, memoryMaxBytes: 0, ...options });
   apps.push(a);
   return a;
 }
@@ -680,7 +681,7 @@ describe('spa', () => {
 
 describe('metadata cache and robustness', () => {
   test('cached descriptors are reused and closed by close()', () => {
-    const a = createStaticApp({ root });
+    const a = createStaticApp({ root, memoryMaxBytes: 0 });
     const r1 = get(a, '/hello.txt');
     const r2 = get(a, '/hello.txt');
     assert.equal(r1.body.closeAfter, false);
@@ -756,6 +757,32 @@ describe('metadata cache and robustness', () => {
       const r = a.handle(makeRequest(m, p, { Range: 'bytes=99999999999999999999-', 'If-Modified-Since': '\u0000' }));
       assert.equal(typeof r.status, 'number', `${m} ${p}`);
       assert.ok(r.status >= 200 && r.status < 600);
+    }
+  });
+});
+
+describe('small files from memory', () => {
+  test('a small file is answered with its bytes; a larger one with a FileBody; changes are seen', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-small-'));
+    fs.writeFileSync(path.join(dir, 'small.txt'), 'tiny\n');
+    fs.writeFileSync(path.join(dir, 'large.bin'), Buffer.alloc(20000, 1));
+    const a = createStaticApp({ root: dir, metadataTtlMs: 0 });
+    try {
+      const r = a.handle(makeRequest('GET', '/small.txt'));
+      assert.ok(r.body instanceof Uint8Array);
+      assert.equal(Buffer.from(r.body).toString(), 'tiny\n');
+      const ranged = a.handle(makeRequest('GET', '/small.txt', { Range: 'bytes=1-2' }));
+      assert.equal(ranged.status, 206);
+      assert.equal(Buffer.from(ranged.body).toString(), 'in');
+      const big = a.handle(makeRequest('GET', '/large.bin'));
+      assert.equal(big.body.kind, 'file');
+      await bodyOf(big);
+      fs.writeFileSync(path.join(dir, 'small.txt'), 'changed!\n');
+      fs.utimesSync(path.join(dir, 'small.txt'), new Date(), new Date(Date.now() + 5000));
+      const again = a.handle(makeRequest('GET', '/small.txt'));
+      assert.equal(Buffer.from(again.body).toString(), 'changed!\n');
+    } finally {
+      a.close();
     }
   });
 });

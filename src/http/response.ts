@@ -26,6 +26,12 @@ export class Outgoing {
   status = 0;
   /** Body bytes this response carries (for the access log); -1 while unknown. */
   bodyLength = 0;
+  /**
+   * `head` lies in a buffer shared by every response on this thread and is
+   * valid only until the next encodeResponse(): send it now, or copy what
+   * is left of it.
+   */
+  transient = false;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -60,8 +66,21 @@ function forbidsBody(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
+// A frozen header list (a static file's, shared by its responses) is encoded once.
+const fieldsCache = new WeakMap<readonly string[], string>();
+
 /** Application headers as wire text; framing and hop-by-hop fields are ours and dropped. */
 function encodeFields(headers: readonly string[]): string {
+  if (!Object.isFrozen(headers)) return encodeFieldsNow(headers);
+  let s = fieldsCache.get(headers);
+  if (s === undefined) {
+    s = encodeFieldsNow(headers);
+    fieldsCache.set(headers, s);
+  }
+  return s;
+}
+
+function encodeFieldsNow(headers: readonly string[]): string {
   let s = '';
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i];
@@ -125,6 +144,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
   out.stream = null;
   out.chunked = false;
   out.status = status;
+  out.transient = false;
 
   // Bytes and strings: Content-Length, and the fast path for frozen replies.
   if (b === null || typeof b === 'string' || b instanceof Uint8Array) {
@@ -149,7 +169,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
     const head = headString(status, reply.reason, date, fields, length, status === 204 || status === 304, connectionField(out.close, minor));
     out.bodyLength = isHead ? 0 : length;
     if (isHead || body === null || length === 0) out.head = Buffer.from(head, 'latin1');
-    else if (length <= INLINE_BODY_MAX) out.head = join(head, body);
+    else if (length <= INLINE_BODY_MAX) out.head = join(head, body, out);
     else {
       out.head = Buffer.from(head, 'latin1');
       out.body = body;
@@ -200,12 +220,23 @@ function headString(status: number, reason: string | undefined, date: string, fi
   );
 }
 
-function join(head: string, body: Uint8Array | null): Buffer {
+/**
+ * Responses are assembled here, head and body side by side, reused for every
+ * response on this thread: no allocation per response, and always the same
+ * memory for the kernel to read (sys/ knows its address already).
+ */
+const assembly = Buffer.allocUnsafeSlow(INLINE_BODY_MAX + 16 * 1024);
+
+/** Head and body in one buffer: a fresh one (kept, e.g. cached), or the shared assembly buffer. */
+function join(head: string, body: Uint8Array | null, out?: Outgoing): Buffer {
   const headLength = head.length; // latin1: one byte per char
-  const out = Buffer.allocUnsafe(headLength + (body === null ? 0 : body.length));
-  out.write(head, 0, "latin1");
-  if (body !== null) out.set(body, headLength);
-  return out;
+  const total = headLength + (body === null ? 0 : body.length);
+  const shared = out !== undefined && total <= assembly.length;
+  const buf = shared ? assembly : Buffer.allocUnsafe(total);
+  (buf as unknown as { latin1Write(s: string, at: number): number }).latin1Write(head, 0);
+  if (body !== null) buf.set(body, headLength);
+  if (out !== undefined) out.transient = shared;
+  return shared ? buf.subarray(0, total) : buf;
 }
 
 /** A short text/plain reply for protocol errors and server failures. */

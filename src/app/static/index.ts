@@ -33,6 +33,8 @@ export interface StaticOptions {
   dotfiles?: boolean;
   /** Default 1000. */
   metadataTtlMs?: number;
+  /** Files up to this many bytes are answered from memory (one send for head and body); 0: always sendfile. Default 16 KiB. */
+  memoryMaxBytes?: number;
 }
 
 export interface StaticApp extends App {
@@ -98,7 +100,19 @@ interface FileMeta {
   readonly tail: readonly string[];
   readonly brKey: string;
   readonly gzipKey: string;
+  /** A small file's bytes, read on first use (see fileBody). */
+  bytes: Buffer | null;
 }
+
+/**
+ * Files up to this size are answered from memory: the head and the bytes go
+ * out in one send(), where a sendfile would cost a second syscall for a few
+ * KiB (the "one writev" of DESIGN.md). Larger files always use sendfile.
+ */
+const SMALL_FILE_MAX_DEFAULT = 16 * 1024;
+const SMALL_FILES_BUDGET = 32 * 1024 * 1024;
+let smallFilesHeld = 0;
+const forgetBytes = new FinalizationRegistry<number>((n) => (smallFilesHeld -= n));
 
 /** The request fields the file path reads, gathered in one pass. */
 class Fields implements ConditionalFields {
@@ -155,6 +169,7 @@ class StaticServer {
   private readonly dirListing: boolean;
   private readonly cacheControl: string | undefined;
   private readonly cors: boolean;
+  private readonly memoryMaxBytes: number;
   private readonly spa: boolean;
   private readonly compress: boolean;
   private readonly followSymlinks: boolean;
@@ -172,6 +187,7 @@ class StaticServer {
     this.dirListing = o.dirListing === true;
     this.cacheControl = o.cacheControl || undefined;
     this.cors = o.cors === true;
+    this.memoryMaxBytes = o.memoryMaxBytes ?? SMALL_FILE_MAX_DEFAULT;
     this.spa = o.spa === true;
     this.compress = o.compress !== false;
     this.followSymlinks = o.followSymlinks === true;
@@ -295,7 +311,7 @@ class StaticServer {
     // 2. Preconditions (§13.2.2).
     const verdict = evaluatePreconditions(f, rep.etag, meta.lastModifiedMs, meta.lastModified);
     if (verdict === 412) return this.error(412, vary);
-    if (verdict === 304) return { status: 304, headers: rep.notModified.slice(), body: null };
+    if (verdict === 304) return { status: 304, headers: rep.notModified as string[], body: null };
 
     // 3. Ranges (§14), unless If-Range says the client's copy is stale.
     const size = entry.size;
@@ -339,7 +355,8 @@ class StaticServer {
         size,
         meta.textual,
       );
-    return { status: 200, headers: rep.ok.slice(), body };
+    // The frozen header list is shared by every response for this file: http/ encodes it once.
+    return { status: 200, headers: rep.ok as string[], body };
   }
 
   /** A precompressed sibling that exists, is a file and is not older than the original. */
@@ -348,10 +365,32 @@ class StaticServer {
     return s.kind === 'file' && s.mtimeMs >= entry.mtimeMs ? s : null;
   }
 
-  private fileBody(entry: FileEntry, offset: number, length: number, head: boolean): FileBody {
+  private fileBody(entry: FileEntry, offset: number, length: number, head: boolean): FileBody | Uint8Array {
+    if (!head && entry.size <= this.memoryMaxBytes) {
+      const bytes = this.smallFile(entry);
+      if (bytes !== null) return bytes.subarray(offset, offset + length);
+    }
     const cached = this.cache.cachedFd(entry, head);
     if (cached >= 0) return { kind: 'file', fd: cached, offset, length, closeAfter: false };
     return { kind: 'file', fd: openForSend(entry.real), offset, length, closeAfter: true };
+  }
+
+  /** The bytes of a small file, kept with its metadata (so refreshed with it); null when over budget or changed under us. */
+  private smallFile(entry: FileEntry): Buffer | null {
+    const meta = entry.data!;
+    if (meta.bytes !== null) return meta.bytes;
+    if (smallFilesHeld + entry.size > SMALL_FILES_BUDGET) return null;
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(entry.real);
+    } catch {
+      return null;
+    }
+    if (bytes.length !== entry.size) return null; // changed since stat: let sendfile tell the truth
+    meta.bytes = bytes;
+    smallFilesHeld += bytes.length;
+    forgetBytes.register(meta, bytes.length);
+    return bytes;
   }
 
   /** Build everything a file's responses need; runs once per metadata refresh. */
@@ -382,7 +421,7 @@ class StaticServer {
       const ok = ['Content-Type', contentType];
       if (coding !== null) ok.push('Content-Encoding', coding);
       ok.push(...validators, 'Accept-Ranges', 'bytes', ...extra);
-      return { etag, ok, notModified: [...validators, ...extra] };
+      return { etag, ok: Object.freeze(ok), notModified: Object.freeze([...validators, ...extra]) };
     };
     const identity = representation(null);
     const key = `${entry.real}\0${entry.size}\0${entry.mtimeMs}\0`;
@@ -401,6 +440,7 @@ class StaticServer {
       tail: identity.ok.slice(2),
       brKey: key + 'br',
       gzipKey: key + 'gzip',
+      bytes: null,
     };
   }
 }

@@ -177,14 +177,23 @@ export class Connection implements Timed {
     if (out.body !== null) this.enqueue(out.body);
     if (out.file !== null) this.enqueueFile(out.file);
     this.sentBytes = this.queuedBytes;
-    if (out.stream !== null) {
-      this.busy = true;
-      this.pump(out.stream, out.chunked);
-      return;
-    }
     this.busy = true;
-    if (this.flush()) this.responseDone();
+    const flushed = this.flush();
+    if (!flushed && out.transient) this.keepTransient(out.head);
+    if (out.stream !== null) this.pump(out.stream, out.chunked);
+    else if (flushed) this.responseDone();
     else this.awaitingDrain = true;
+  }
+
+  /** The head lives in the thread's shared assembly buffer: copy what the kernel has not taken yet. */
+  private keepTransient(head: Buffer): void {
+    const q = this.queue;
+    const i = q.indexOf(head);
+    if (i < 0) return; // sent already
+    if (i === 0) {
+      q[0] = Buffer.from(head.subarray(this.queueOffset));
+      this.queueOffset = 0;
+    } else q[i] = Buffer.from(head);
   }
 
   /** Pull a stream body into the queue, pausing while the queue is full. */
