@@ -605,7 +605,8 @@ describe('fetch adapter: synchronous replies', () => {
 
     const stream = fetchAdapter(() => new Response(new Blob(['blob']).stream()))(request());
     assert.ok(stream instanceof Promise);
-    assert.equal((await stream).body.toString(), 'blob');
+    // read ahead into one Buffer, or streamed when the stream was slower than one turn (Node 24)
+    assert.equal(await bodyText(await stream), 'blob');
   });
 
   test('big light bodies are sent whole too: they are in memory already', async () => {

@@ -206,11 +206,12 @@ const ABSOLUTE = /^https?:\/\//i;
 // a lower-case host name whose last label is not a number (else it is read as
 // IPv4), or a dotted-quad IPv4 address; a port from 1 to 65535 without leading
 // zeros, other than http's default 80; a path and query without the
-// characters the parser escapes or rewrites (" # ' < > \ ` { }), without
-// dot segments.
+// characters the parser escapes or rewrites (" # ' < > \ ` { }), nor those
+// whose escaping has changed between Node versions (^ | [ ]), without dot
+// segments.
 const PLAIN_HOST =
   /^(?:(?:[a-z0-9-]+\.)*[a-z-][a-z0-9-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::(?!80$)(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]))?$/;
-const PLAIN_TARGET = /^\/[!$-&(-;=?-[\]^_a-z|~]*$/;
+const PLAIN_TARGET = /^\/[!$-&(-;=?-Z_a-z~]*$/;
 const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
 
 /**
