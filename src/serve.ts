@@ -75,7 +75,9 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
 
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive whole number or auto, got ${workers}`);
-  if (workers > 1 && modelName !== 'event-loop') throw new UsageError('--workers applies to --model event-loop only');
+  if (modelName !== 'event-loop' && (workers > 1 || options.poller !== undefined)) {
+    throw new UsageError('--poller and --workers apply to --model event-loop only');
+  }
 
   const app = await buildApp(options);
   const host = options.host ?? '127.0.0.1';
@@ -139,8 +141,8 @@ async function buildApp(options: ServeOptions): Promise<App> {
     const abs = path.resolve(root);
     if (!existsSync(abs)) throw new StartError(`root directory not found: ${root}`);
     if (!statSync(abs).isDirectory()) throw new StartError(`root is not a directory: ${root}`);
-    const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles } = options;
-    statics = createStaticApp({ root: realpathSync(abs), dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles });
+    const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, memoryMaxBytes } = options;
+    statics = createStaticApp({ root: realpathSync(abs), dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, memoryMaxBytes });
   }
   let handler = null;
   if (typeof appOption === 'string') {

@@ -121,9 +121,6 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       o.log = v.log;
     }
     o.quiet = v.quiet ?? false;
-    if (v.poller !== undefined || v.workers !== undefined) {
-      if ((o.model ?? 'event-loop') !== 'event-loop') throw new RangeError('--poller and --workers apply to --model event-loop only');
-    }
     return o;
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);

@@ -1,6 +1,6 @@
 // The sans-I/O HTTP/1.1 layer: bytes in → requests; replies → bytes.
 export { HttpConnection, Event } from './connection.js';
-export { encodeResponse, errorReply, reasonPhrase, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader } from './response.js';
+export { encodeResponse, errorReply, closingResponse, reasonPhrase, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader } from './response.js';
 export { HttpError } from './errors.js';
 export { defaultLimits, type Limits } from './limits.js';
 export { httpDate } from './date.js';

@@ -118,7 +118,7 @@ function encodedOf(reply: Reply): Encoded {
     const b = reply.body;
     e = {
       fields: encodeFields(reply.headers),
-      body: typeof b === 'string' ? Buffer.from(b, 'utf8') : b instanceof Uint8Array ? Buffer.from(b) : null,
+      body: typeof b === 'string' ? Buffer.from(b, 'utf8') : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : null,
       date: '',
       full: null,
     };
@@ -237,6 +237,16 @@ function join(head: string, body: Uint8Array | null, out?: Outgoing): Buffer {
   if (body !== null) buf.set(body, headLength);
   if (out !== undefined) out.transient = shared;
   return shared ? buf.subarray(0, total) : buf;
+}
+
+/**
+ * A complete response that ends the connection, for when there is no
+ * request to answer (a connection refused before it is read).
+ */
+export function closingResponse(reply: Reply): Buffer {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body instanceof Uint8Array ? reply.body : null;
+  const length = body === null ? 0 : body.length;
+  return join(headString(reply.status, reply.reason, httpDate(), encodeFields(reply.headers), length, false, 'Connection: close\r\n'), body);
 }
 
 /** A short text/plain reply for protocol errors and server failures. */

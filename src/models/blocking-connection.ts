@@ -67,7 +67,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         } else {
           // Timed out. Mid-request that is a 408; between requests just close.
           if (conn.midRequest) {
-            await respond(ctx, conn, out, errorReply(408, 'the request did not arrive in time'), null, Date.now());
+            await respond(errorReply(408, 'the request did not arrive in time'), null, Date.now());
             linger = true;
           }
           break;
@@ -77,7 +77,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         row[Cell.State] = WorkerState.Handling;
         let reply = callApp(ctx, conn.request);
         if (reply instanceof Promise) reply = await reply;
-        await respond(ctx, conn, out, reply, conn.request, startedAt);
+        await respond(reply, conn.request, startedAt);
         requestStartedAt = 0;
         if (out.close) {
           linger = !conn.peerDone; // we close first: see lingeringClose()
@@ -87,7 +87,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         writeAll(fd, CONTINUE, 0, CONTINUE.length);
       } else if (ev === Event.Error) {
         const e = conn.error!;
-        await respond(ctx, conn, out, errorReply(e.status, e.message), null, requestStartedAt || Date.now());
+        await respond(errorReply(e.status, e.message), null, requestStartedAt || Date.now());
         linger = true;
         break;
       } else break; // Closed
@@ -105,7 +105,8 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     row[Cell.State] = WorkerState.Idle;
   }
 
-  async function respond(ctx: ServerContext, conn: HttpConnection, out: Outgoing, reply: Reply, req: typeof conn.request | null, startedAt: number) {
+  /** Encode, send (blocking), account. The head may sit in http/'s shared buffer: it is sent before any await. */
+  async function respond(reply: Reply, req: typeof conn.request | null, startedAt: number) {
     reply = prepare(ctx, conn, reply, out);
     row[Cell.State] = WorkerState.Writing;
     let sent = 0;

@@ -171,7 +171,6 @@ export class Connection implements Timed {
     reply = prepare(this.reactor.ctx, this.http, reply, out);
     this.reply = reply;
     this.replyRequest = req;
-    this.sentBytes = 0;
     if (fatal) out.close = true;
     this.enqueue(out.head);
     if (out.body !== null) this.enqueue(out.body);

@@ -28,7 +28,7 @@ import { yieldToNode } from '../yield.js';
 import { Connection } from './connection.js';
 import { TimeoutList } from './timeouts.js';
 import { READABLE, type Poller } from './pollers/index.js';
-import { errorReply } from '../../http/index.js';
+import { errorReply, closingResponse } from '../../http/index.js';
 
 const ACCEPTS_PER_TURN = 128; // fairness: a flood of connections must not starve the open ones
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -152,9 +152,7 @@ export class Reactor {
       this.warnedFdLimit = true;
       this.ctx.notice(`poller ${this.poller.name} cannot watch descriptors ≥ ${this.poller.fdLimit}; refusing such connections with 503 (use --poller epoll)`);
     }
-    const r = errorReply(503, `too many connections for the ${this.poller.name} poller`);
-    const text = `HTTP/1.1 503 Service Unavailable\r\nServer: fourfold\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(r.body as string)}\r\nConnection: close\r\n\r\n${r.body}`;
-    const bytes = Buffer.from(text, 'latin1');
+    const bytes = closingResponse(errorReply(503, `too many connections for the ${this.poller.name} poller`));
     try {
       sys.send(fd, bytes, 0, bytes.length); // best effort: the socket buffer is empty, it fits
     } catch {
