@@ -58,3 +58,13 @@ function isListEdge(v: string, i: number, step: number): boolean {
   }
   return true;
 }
+
+/** token = 1*tchar (RFC 9110 §5.6.2): methods, field names, codings. */
+export function isToken(s: string): boolean {
+  return s.length > 0 && allIn(TCHAR, s, 0, s.length);
+}
+
+/** A field value as it may be sent: VCHAR / obs-text / SP / HTAB only (no CR, LF, NUL or other CTL). */
+export function isFieldValue(s: string): boolean {
+  return allIn(FIELD_VCHAR, s, 0, s.length);
+}

@@ -1,5 +1,5 @@
-// The parsed request handed to the application (see app/types.ts).
-import type { Request } from '../app/types.js';
+// The parsed request handed to the application (see types.ts).
+import type { Request } from './types.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -5,8 +5,9 @@
 // Frozen Replies (the native API's pre-built ones) are encoded once and the
 // complete bytes cached per second of Date.
 import { STATUS_CODES } from 'node:http';
-import type { FileBody, Reply } from '../app/types.js';
+import type { FileBody, Reply } from './types.js';
 import { httpDate } from './date.js';
+import { isToken, isFieldValue } from './chars.js';
 import type { HttpConnection } from './connection.js';
 
 /** What a model must send for one response, in this order. */
@@ -85,16 +86,32 @@ function encodeFieldsNow(headers: readonly string[]): string {
   for (let i = 0; i + 1 < headers.length; i += 2) {
     const name = headers[i];
     const value = String(headers[i + 1]);
-    if (!FIELD_NAME.test(name)) throw new TypeError(`invalid response header name: ${JSON.stringify(name)}`);
-    if (!FIELD_VALUE.test(value)) throw new TypeError(`invalid value for response header ${name}`);
-    if (OURS.has(name.toLowerCase())) continue;
+    if (!isToken(name)) throw new TypeError(`invalid response header name: ${JSON.stringify(name)}`);
+    if (!isFieldValue(value)) throw new TypeError(`invalid value for response header ${name}`);
+    if (isManagedField(name)) continue;
     s += name + ': ' + value + '\r\n';
   }
   return s;
 }
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const OURS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'server']);
+
+/**
+ * Fields the server writes itself, from the body and the connection state:
+ * framing (Content-Length, Transfer-Encoding), connection management
+ * (Connection, Keep-Alive), Date and Server. An application's own are dropped.
+ */
+export function isManagedField(name: string): boolean {
+  switch (name.length) {
+    case 4: // date
+    case 6: // server
+    case 10: // connection, keep-alive
+    case 14: // content-length
+    case 17: // transfer-encoding
+      return MANAGED.has(name.toLowerCase());
+    default:
+      return false;
+  }
+}
+const MANAGED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'server']);
 
 function connectionField(close: boolean, minor: 0 | 1): string {
   if (close) return 'Connection: close\r\n';

@@ -9,7 +9,7 @@
 // SO_SNDTIMEO does the same for send().
 import * as sys from '../sys/index.js';
 import { Event, HttpConnection, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader, errorReply } from '../http/index.js';
-import type { Reply } from '../app/types.js';
+import type { Reply } from '../http/types.js';
 import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
 import { callApp, prepare, finish, release } from './exchange.js';

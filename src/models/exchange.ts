@@ -3,7 +3,7 @@
 // it afterwards (access log, scoreboard, file descriptors). The models differ
 // only in how they wait for bytes and write them.
 import { closeSync } from 'node:fs';
-import type { Reply, Request, FileBody } from '../app/types.js';
+import type { Reply, Request, FileBody } from '../http/types.js';
 import { encodeResponse, errorReply, type HttpConnection, type Outgoing } from '../http/index.js';
 import type { ServerContext } from './context.js';
 import { Cell } from './scoreboard.js';

@@ -3,7 +3,7 @@
 // kernel accepts and queue the rest until the socket is writable again.
 import * as sys from '../../sys/index.js';
 import { Event, HttpConnection, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader, errorReply } from '../../http/index.js';
-import type { Reply, FileBody } from '../../app/types.js';
+import type { Reply, FileBody } from '../../http/types.js';
 import { callApp, prepare, finish, release } from '../exchange.js';
 import { Cell } from '../scoreboard.js';
 import { READABLE, WRITABLE, FAILED } from './pollers/index.js';
