@@ -12,9 +12,12 @@ Serve the files under root (default: the bundled demo site) and/or a handler mod
 
 Architecture
   --model <name>          concurrency model (default: event-loop)
-${MODELS.map((m) => `                            ${m.name.padEnd(11)} ${m.summary}${m.run ? '' : ' (coming)'}`).join('\n')}
+${MODELS.map((m) => `                            ${m.name.padEnd(11)} ${m.summary}${m.available ? '' : ' (coming)'}`).join('\n')}
   --poller <name>         event-loop poller: epoll | poll | select (default: epoll)
-  --workers <n|auto>      event-loop processes sharing the port (default: 1)
+  --workers <n|auto>      pooled models: workers sharing the port (${MODELS.filter((m) => m.pool).map((m) => `${m.name} ${m.pool!.defaultSize}`).join(', ')});
+                          auto = one per CPU
+${MODELS.filter((m) => m.cap).map((m) => `  --${m.cap!.flag} <n>`.padEnd(26) + `${m.name}: most connections at once, one ${m.runsIn === 'processes' ? 'process' : 'thread'} each (default: ${m.cap!.default})`).join('\n')}
+  --max-requests <n>      pooled processes/threads: replace a worker after n connections (default: 0, never)
 
 Network
   --host <address>        address to listen on (default: 127.0.0.1; ::1 or :: for IPv6)
@@ -53,6 +56,9 @@ const OPTIONS = {
   model: { type: 'string' },
   poller: { type: 'string' },
   workers: { type: 'string' },
+  'max-children': { type: 'string' },
+  'max-threads': { type: 'string' },
+  'max-requests': { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
   backlog: { type: 'string' },
@@ -93,6 +99,9 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     if (v.model !== undefined) o.model = v.model;
     if (v.poller !== undefined) o.poller = v.poller as ServeOptions['poller'];
     if (v.workers !== undefined) o.workers = v.workers === 'auto' ? availableParallelism() : parseInteger('workers', v.workers, 1, 1024);
+    if (v['max-children'] !== undefined) o.maxChildren = parseInteger('max-children', v['max-children'], 1, 100_000);
+    if (v['max-threads'] !== undefined) o.maxThreads = parseInteger('max-threads', v['max-threads'], 1, 100_000);
+    if (v['max-requests'] !== undefined) o.maxRequests = parseInteger('max-requests', v['max-requests'], 0, 2 ** 31);
     if (v.host !== undefined) o.host = v.host;
     if (v.port !== undefined) o.port = parseInteger('port', v.port, 0, 65535);
     if (v.backlog !== undefined) o.backlog = parseInteger('backlog', v.backlog, 1, 65535);
@@ -148,10 +157,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   server = await serve(options);
-  process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model})\n`);
+  const workers = server.workers > 1 ? `, ${server.workers} workers` : '';
+  process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model}${workers})\n`);
   if (!options.quiet) {
     // Say what is running, in the lecture's terms: the model is visible, not just named.
-    const info = MODELS.find((m) => m.name === (options.model ?? 'event-loop'));
+    const info = MODELS.find((m) => m.name === server.model);
     const poller = info?.name === 'event-loop' ? ` (poller: ${options.poller ?? 'epoll'})` : '';
     process.stderr.write(`fourfold: ${info?.name}${poller}: ${info?.summary}; pid ${process.pid}\n`);
   }

@@ -12,7 +12,7 @@ import { HttpError } from './errors.js';
 import { parseHead, type HeadInfo } from './head.js';
 import { ChunkedDecoder } from './chunked.js';
 import { ParsedRequest } from './request.js';
-import type { Limits } from './limits.js';
+import { headOverflow, type Limits } from './limits.js';
 
 export const enum Event {
   /** Nothing complete yet: receive more bytes and feed() them. */
@@ -27,6 +27,28 @@ export const enum Event {
   Closed,
 }
 
+/**
+ * Which clock a model runs while it waits for bytes — exactly one at a time,
+ * whatever is already buffered (the state machine has no clock of its own):
+ *  - Idle: between requests, nothing received yet (the keep-alive timeout;
+ *    on a new connection, the header timeout);
+ *  - Head: a request head has begun — a byte arrived, or pipelined bytes were
+ *    already buffered when the previous response ended. Its deadline counts
+ *    from the moment the phase began;
+ *  - Body: a body is arriving; it may take long but must keep moving (the
+ *    deadline restarts with every byte);
+ *  - Busy: a request is being answered: no receive clock (the send timeout
+ *    is the model's);
+ *  - Closed: nothing more to wait for.
+ */
+export const enum Phase {
+  Idle,
+  Head,
+  Body,
+  Busy,
+  Closed,
+}
+
 const enum State {
   Idle,
   Body,
@@ -35,6 +57,8 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The interim response to "Expect: 100-continue" (RFC 9110 §10.1.1). */
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const latin1 = (b: Buffer, from: number, to: number): string =>
   (b as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(from, to);
 
@@ -103,9 +127,18 @@ export class HttpConnection {
     return this.end - this.pos;
   }
 
-  /** True while a request has begun to arrive but is not complete (header/body timeouts apply). */
-  get midRequest(): boolean {
-    return (this.state === State.Idle && this.end > this.pos) || this.state === State.Body;
+  /** See Phase: which clock runs now. */
+  get phase(): Phase {
+    switch (this.state) {
+      case State.Idle:
+        return this.end > this.pos ? Phase.Head : Phase.Idle;
+      case State.Body:
+        return Phase.Body;
+      case State.Waiting:
+        return Phase.Busy;
+      case State.Closed:
+        return Phase.Closed;
+    }
   }
 
   /** The client has finished sending (we saw EOF). */
@@ -113,13 +146,13 @@ export class HttpConnection {
     return this.peerClosed;
   }
 
-  /** True while the body of a request is being received (its head is complete). */
-  get readingBody(): boolean {
-    return this.state === State.Body;
-  }
-
   get closed(): boolean {
     return this.state === State.Closed;
+  }
+
+  /** The bytes to send for a Continue event: the interim "100 Continue" response. */
+  continueResponse(): Buffer {
+    return CONTINUE;
   }
 
   next(): Event {
@@ -190,17 +223,9 @@ export class HttpConnection {
     }
     if (headEnd < 0) {
       this.scanFrom = i;
-      const size = end - start;
-      if (size > this.limits.maxTarget + this.limits.maxHeaderBytes + 1024) {
-        const firstLf = src.indexOf(0x0a, start);
-        if (firstLf < 0 || firstLf >= end) return this.fail(414, 'request target too long');
-        return this.fail(431, 'request header section too large');
-      }
-      if (size > this.limits.maxTarget + 1024) {
-        const firstLf = src.indexOf(0x0a, start);
-        if (firstLf < 0 || firstLf >= end) return this.fail(414, 'request target too long');
-      }
-      return this.waitForMore();
+      const firstLf = src.indexOf(0x0a, start);
+      const overflow = headOverflow(end - start, firstLf >= 0 && firstLf < end, this.limits);
+      return overflow === null ? this.waitForMore() : this.failWith(overflow);
     }
 
     // A complete head: parse it.

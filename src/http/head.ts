@@ -4,7 +4,7 @@
 // choices are commented where they are made.
 import { HttpError } from './errors.js';
 import { TCHAR, FIELD_VCHAR, TARGET_CHAR, allIn, listHas } from './chars.js';
-import type { Limits } from './limits.js';
+import { checkTarget, checkHeaderSection, checkFieldCount, type Limits } from './limits.js';
 import { ParsedRequest } from './request.js';
 
 /** Framing and connection facts read from the fields while parsing them. */
@@ -42,7 +42,7 @@ export function parseHead(s: string, limits: Limits, req: ParsedRequest, info: H
   let connection = '';
   let expect: string | undefined;
   let pos = lineEnd + 2;
-  if (s.length - pos > limits.maxHeaderBytes) throw new HttpError(431, 'request header section too large');
+  checkHeaderSection(s.length - pos, limits);
   while (pos < s.length) {
     let end = s.indexOf('\r\n', pos);
     if (end < 0) end = s.length;
@@ -57,7 +57,7 @@ export function parseHead(s: string, limits: Limits, req: ParsedRequest, info: H
     while (vs < ve && (s.charCodeAt(vs) === 0x20 || s.charCodeAt(vs) === 0x09)) vs++;
     while (ve > vs && (s.charCodeAt(ve - 1) === 0x20 || s.charCodeAt(ve - 1) === 0x09)) ve--;
     if (!allIn(FIELD_VCHAR, s, vs, ve)) throw new HttpError(400, 'invalid character in header field value');
-    if (headers.length >= limits.maxHeaderCount * 2) throw new HttpError(431, 'too many header fields');
+    checkFieldCount(headers.length / 2 + 1, limits);
     const name = s.slice(pos, colon).toLowerCase();
     const value = s.slice(vs, ve);
     headers.push(name, value);
@@ -120,11 +120,11 @@ function parseRequestLine(s: string, end: number, limits: Limits, req: ParsedReq
   if (sp1 <= 0 || sp1 > end) throw new HttpError(400, 'malformed request line');
   const sp2 = s.indexOf(' ', sp1 + 1);
   if (sp2 < 0 || sp2 > end) {
-    if (end - sp1 - 1 > limits.maxTarget) throw new HttpError(414, 'request target too long');
+    checkTarget(end - sp1 - 1, limits);
     throw new HttpError(400, 'malformed request line');
   }
   if (!allIn(TCHAR, s, 0, sp1)) throw new HttpError(400, 'invalid method');
-  if (sp2 - sp1 - 1 > limits.maxTarget) throw new HttpError(414, 'request target too long');
+  checkTarget(sp2 - sp1 - 1, limits);
   if (sp2 === sp1 + 1 || !allIn(TARGET_CHAR, s, sp1 + 1, sp2)) throw new HttpError(400, 'invalid request target');
 
   const version = s.slice(sp2 + 1, end);

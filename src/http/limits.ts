@@ -1,5 +1,7 @@
-// Limits that protect the server from oversized or endless input.
-// Every one is a CLI flag; the defaults follow common practice (nginx, node:http).
+// Limits that protect the server from oversized or endless input, and every
+// decision taken on them: the state machine and the head parser ask here.
+// Every limit is a CLI flag; the defaults follow common practice (nginx, node:http).
+import { HttpError } from './errors.js';
 
 export interface Limits {
   /** Longest request-target in bytes → 414 URI Too Long. */
@@ -18,3 +20,33 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxHeaderCount: 100,
   maxBody: 10 * 1024 * 1024,
 });
+
+/** Room for the request line's method, version and CRLF around a target of maxTarget bytes. */
+const LINE_SLACK = 1024;
+
+/**
+ * While a head is still incomplete (`size` bytes so far, `lineEnded` when the
+ * request line's LF has arrived): has it already grown past any head we would
+ * accept? 414 while the request line is still open, 431 after it. The exact
+ * checks follow when the head is complete (checkTarget, checkHeaderSection).
+ */
+export function headOverflow(size: number, lineEnded: boolean, limits: Limits): HttpError | null {
+  if (!lineEnded && size > limits.maxTarget + LINE_SLACK) return new HttpError(414, 'request target too long');
+  if (size > limits.maxTarget + limits.maxHeaderBytes + LINE_SLACK) return new HttpError(431, 'request header section too large');
+  return null;
+}
+
+/** request-target longer than maxTarget → 414 URI Too Long (RFC 9112 §3). */
+export function checkTarget(length: number, limits: Limits): void {
+  if (length > limits.maxTarget) throw new HttpError(414, 'request target too long');
+}
+
+/** Header section (after the request line) larger than maxHeaderBytes → 431 (RFC 6585 §5). */
+export function checkHeaderSection(length: number, limits: Limits): void {
+  if (length > limits.maxHeaderBytes) throw new HttpError(431, 'request header section too large');
+}
+
+/** More than maxHeaderCount fields → 431. `count` is the number of fields including the new one. */
+export function checkFieldCount(count: number, limits: Limits): void {
+  if (count > limits.maxHeaderCount) throw new HttpError(431, 'too many header fields');
+}

@@ -10,7 +10,13 @@ import { httpDate } from './date.js';
 import { isToken, isFieldValue } from './chars.js';
 import type { HttpConnection } from './connection.js';
 
-/** What a model must send for one response, in this order. */
+/**
+ * What a model must send for one response, in this order: `head`, then
+ * `body` or `file`, or else every chunk of `stream` framed by frame() and
+ * finally end(). The model only moves these bytes and files; every decision
+ * about framing is made here (h11's rule: what affects the protocol state
+ * lives in the state machine).
+ */
 export class Outgoing {
   /** Status line and header fields, possibly followed by the whole body. */
   head: Buffer = EMPTY;
@@ -18,9 +24,9 @@ export class Outgoing {
   body: Uint8Array | null = null;
   /** A file range to send with sendfile after `head`, or null. */
   file: FileBody | null = null;
-  /** A body of unknown length to pull and send, or null. */
-  stream: AsyncIterable<Uint8Array> | null = null;
-  /** Frame each stream chunk with chunked coding (else the body ends with the connection). */
+  /** A body of unknown length to pull, frame() and send, or null. */
+  stream: AsyncIterable<unknown> | null = null;
+  /** Each stream chunk is framed with chunked coding (else the body ends with the connection). */
   chunked = false;
   /** Close the connection once this response is sent. */
   close = false;
@@ -33,19 +39,40 @@ export class Outgoing {
    * is left of it.
    */
   transient = false;
+
+  /**
+   * The wire pieces of one stream chunk: [size line, data, CRLF] when
+   * chunked, else [data]; [] for an empty chunk (which would mean "last
+   * chunk" on the wire). Strings are sent as UTF-8, any ArrayBuffer view as
+   * its bytes; anything else is a TypeError (the model answers with a
+   * cut connection, never with wrong bytes).
+   */
+  frame(chunk: unknown): Uint8Array[] {
+    const data = chunkBytes(chunk);
+    if (data.length === 0) return [];
+    return this.chunked ? [Buffer.from(data.length.toString(16) + '\r\n', 'latin1'), data, CRLF] : [data];
+  }
+
+  /** What ends a streamed body: the last chunk when chunked (no trailers), else nothing (the close ends it). */
+  end(): Uint8Array | null {
+    return this.chunked ? LAST_CHUNK : null;
+  }
+}
+
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError(`a response body chunk must be a string or bytes, not ${chunk === null ? 'null' : typeof chunk}`);
 }
 
 const EMPTY = Buffer.alloc(0);
 const INLINE_BODY_MAX = 16 * 1024; // bodies up to this size share the head's buffer
 const SERVER = 'Server: fourfold\r\n';
 
-export const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
-export const CRLF = Buffer.from('\r\n', 'latin1');
-export const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
-
-export function chunkHeader(length: number): Buffer {
-  return Buffer.from(length.toString(16) + '\r\n', 'latin1');
-}
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 const statusLines = new Map<number, string>();
 function statusLine(status: number, reason: string | undefined): string {
@@ -208,7 +235,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
   }
 
   // A stream of unknown length: chunked on HTTP/1.1, delimited by close on 1.0.
-  const stream = b as AsyncIterable<Uint8Array>;
+  const stream = b as AsyncIterable<unknown>;
   if (forbidsBody(status)) {
     out.close = !conn.keepAlive;
     out.head = Buffer.from(headString(status, reply.reason, date, fields, 0, true, connectionField(out.close, minor)), 'latin1');

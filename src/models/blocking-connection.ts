@@ -4,15 +4,15 @@
 //
 // This is the connection code of every blocking model — iterative, process,
 // prefork, thread, threadpool — which differ only in who calls it and how many
-// run at once. While it waits in recv() or send() its whole thread waits.
-// Timeouts come from the kernel: SO_RCVTIMEO makes recv() give up (EAGAIN),
-// SO_SNDTIMEO does the same for send().
+// run at once. While it waits in recv() or send() its whole thread waits:
+// "until the relevant operation is complete that thread can do nothing else
+// but wait". Timeouts come from the kernel: SO_RCVTIMEO makes recv() give up
+// (EAGAIN), SO_SNDTIMEO does the same for send().
 import * as sys from '../sys/index.js';
-import { Event, HttpConnection, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader, errorReply } from '../http/index.js';
-import type { Reply } from '../http/types.js';
+import { Event, HttpConnection, Outgoing, Phase, errorReply, type Reply, type Request } from '../http/index.js';
 import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
-import { callApp, prepare, finish, release } from './exchange.js';
+import { callApp, prepare, finish } from './exchange.js';
 import { yieldToNode } from './yield.js';
 
 /** One receive buffer per thread: a blocking thread serves one connection at a time. */
@@ -21,76 +21,89 @@ const recvBuffer = Buffer.allocUnsafe(64 * 1024);
 class SendTimeout extends Error {}
 
 export async function serveConnection(fd: number, ctx: ServerContext): Promise<void> {
-  const row = ctx.row;
+  const { row, timeouts } = ctx;
   const conn = new HttpConnection(ctx.limits);
   const out = new Outgoing();
   row[Cell.Connections]++;
-  row[Cell.ActiveConnections]++;
+  row[Cell.Open]++;
+  row[Cell.ConnFd] = fd;
   let linger = false;
   try {
     const peer = sys.remoteAddress(fd);
     conn.remoteAddress = peer.address;
     conn.remotePort = peer.port;
     sys.setNoDelay(fd, true);
-    sys.setSendTimeout(fd, ctx.timeouts.sendMs);
-    let timeoutMs = -1; // SO_RCVTIMEO currently set on fd
-    let requestStartedAt = 0; // when the first byte of the current request arrived
+    sys.setSendTimeout(fd, timeouts.sendMs);
+    let armed = -1; // the SO_RCVTIMEO currently set on fd
+    // Exactly one clock runs while we wait (see http's Phase): it starts when the phase begins.
+    let phase = Phase.Closed;
+    let phaseStarted = 0;
 
     for (;;) {
       const ev = conn.next();
       if (ev === Event.NeedData) {
-        // Which clock runs while we wait: the header deadline mid-request (for a
-        // body: the same span, but between reads), else the idle keep-alive
-        // timeout (the header timeout for a new connection).
-        let wait: number;
-        if (conn.readingBody) wait = ctx.timeouts.headerMs; // a body may take long, but must keep moving
-        else if (conn.midRequest) wait = Math.max(1, ctx.timeouts.headerMs - (Date.now() - requestStartedAt));
-        else {
-          if (ctx.stopping) break;
-          wait = conn.requests === 0 ? ctx.timeouts.headerMs : ctx.timeouts.idleMs;
+        const now = Date.now();
+        if (conn.phase !== phase) {
+          phase = conn.phase;
+          phaseStarted = now;
         }
-        if (wait !== timeoutMs) {
+        if (phase === Phase.Idle && ctx.stopping) break;
+        const allowed = phase === Phase.Idle && conn.requests > 0 ? timeouts.idleMs : timeouts.headerMs;
+        const wait = allowed - (now - phaseStarted);
+        if (wait <= 0) {
+          linger = await timedOut();
+          break;
+        }
+        if (wait !== armed) {
           sys.setRecvTimeout(fd, wait);
-          timeoutMs = wait;
+          armed = wait;
         }
         ctx.log.flush();
-        row[Cell.State] = WorkerState.Reading;
+        row[Cell.State] = phase === Phase.Idle && conn.requests > 0 ? WorkerState.KeepAlive : WorkerState.Reading;
         const n = sys.recv(fd, recvBuffer, 0, recvBuffer.length);
         if (n > 0) {
-          if (!conn.midRequest) requestStartedAt = Date.now();
           row[Cell.BytesIn] += n;
           conn.feed(recvBuffer, 0, n);
+          if (phase === Phase.Idle) {
+            phase = Phase.Head; // the request's clock starts with its first byte
+            phaseStarted = Date.now();
+          } else if (phase === Phase.Body) phaseStarted = Date.now(); // a body may take long, but must keep moving
         } else if (n === 0) {
           conn.feedEof();
         } else if (n === sys.INTERRUPTED) {
-          await yieldToNode(); // let the signal handler run, then wait again
+          await yieldToNode(); // let the signal handler run, then wait again (for the time left)
         } else {
-          // Timed out. Mid-request that is a 408; between requests just close.
-          if (conn.midRequest) {
-            await respond(errorReply(408, 'the request did not arrive in time'), null, Date.now());
-            linger = true;
-          }
+          linger = await timedOut();
           break;
         }
       } else if (ev === Event.Request) {
-        const startedAt = requestStartedAt || Date.now();
         row[Cell.State] = WorkerState.Handling;
+        // A pipelined request parsed straight from the buffer started now.
+        const startedAt = phase === Phase.Busy ? Date.now() : phaseStarted;
         let reply = callApp(ctx, conn.request);
         if (reply instanceof Promise) reply = await reply;
         await respond(reply, conn.request, startedAt);
-        requestStartedAt = 0;
+        phase = Phase.Busy; // whatever comes next starts its own clock
         if (out.close) {
           linger = !conn.peerDone; // we close first: see lingeringClose()
           break;
         }
       } else if (ev === Event.Continue) {
-        writeAll(fd, CONTINUE, 0, CONTINUE.length);
+        const interim = conn.continueResponse();
+        writeAll(fd, interim, 0, interim.length);
       } else if (ev === Event.Error) {
         const e = conn.error!;
-        await respond(errorReply(e.status, e.message), null, requestStartedAt || Date.now());
+        await respond(errorReply(e.status, e.message), null, phaseStarted || Date.now());
         linger = true;
         break;
       } else break; // Closed
+    }
+
+    /** The clock ran out. Mid-request that is a 408 (and a lingering close); between requests just close. */
+    async function timedOut(): Promise<boolean> {
+      if (phase !== Phase.Head && phase !== Phase.Body) return false;
+      await respond(errorReply(408, 'the request did not arrive in time'), null, phaseStarted);
+      return true;
     }
   } catch (e) {
     // A peer that resets or vanishes mid-send is normal life for a server.
@@ -99,19 +112,20 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     }
   } finally {
     row[Cell.State] = WorkerState.Closing;
+    row[Cell.ConnFd] = -1; // before close(): the master must never close a number that may be reused
     if (linger) lingeringClose(fd);
     else sys.close(fd);
-    row[Cell.ActiveConnections]--;
+    row[Cell.Open]--;
     row[Cell.State] = WorkerState.Idle;
   }
 
   /** Encode, send (blocking), account. The head may sit in http/'s shared buffer: it is sent before any await. */
-  async function respond(reply: Reply, req: typeof conn.request | null, startedAt: number) {
+  async function respond(reply: Reply, req: Request | null, startedAt: number): Promise<void> {
     reply = prepare(ctx, conn, reply, out);
     row[Cell.State] = WorkerState.Writing;
     let sent = 0;
     try {
-      sent = await writeOutgoing(fd, out, ctx.timeouts.sendMs);
+      sent = await writeOutgoing(fd, out, timeouts.sendMs);
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent);
     }
@@ -138,11 +152,11 @@ function sendFile(fd: number, f: { fd: number; offset: number; length: number },
       if (n === sys.WOULD_BLOCK) {
         // Wait for room; poll() also returns 0 on a signal, so keep to the deadline.
         const deadline = Date.now() + sendMs;
-        do {
+        for (;;) {
           writable.set(0, fd, sys.platform.POLLOUT);
           if (sys.poll(writable, 1, Math.max(0, deadline - Date.now())) > 0) break;
           if (Date.now() >= deadline) throw new SendTimeout();
-        } while (true); // eslint-disable-line no-constant-condition
+        }
         continue;
       }
       if (n === 0) break; // the file shrank under us: nothing more to send
@@ -157,9 +171,9 @@ function sendFile(fd: number, f: { fd: number; offset: number; length: number },
 }
 const writable = new sys.PollSet(1);
 
-/** Send one response completely; returns bytes written. */
+/** Send one response completely; returns body bytes written. */
 async function writeOutgoing(fd: number, out: Outgoing, sendMs: number): Promise<number> {
-  let total = out.head.length;
+  let total = 0;
   if (out.body !== null) {
     writeVector(fd, [out.head, out.body]);
     total += out.body.length;
@@ -169,14 +183,15 @@ async function writeOutgoing(fd: number, out: Outgoing, sendMs: number): Promise
 
   if (out.stream !== null) {
     for await (const chunk of out.stream) {
-      if (chunk.length === 0) continue;
-      if (out.chunked) writeVector(fd, [chunkHeader(chunk.length), chunk, CRLF]);
-      else writeAll(fd, chunk, 0, chunk.length);
-      total += chunk.length;
+      const pieces = out.frame(chunk);
+      if (pieces.length === 0) continue;
+      writeVector(fd, pieces);
+      total += pieces[out.chunked ? 1 : 0].length;
     }
-    if (out.chunked) writeAll(fd, LAST_CHUNK, 0, LAST_CHUNK.length);
+    const last = out.end();
+    if (last !== null) writeAll(fd, last, 0, last.length);
   }
-  return total;
+  return total + out.head.length;
 }
 
 /** `more`: a sendfile follows at once, so let headers and file data share a segment (MSG_MORE). */
@@ -233,5 +248,3 @@ function lingeringClose(fd: number): void {
     sys.close(fd);
   }
 }
-
-export { release };

@@ -1,35 +1,128 @@
-// Everything a model needs to serve connections, built once by serve().
-import type { App } from '../app/types.js';
+// Everything a model needs to serve connections: the app, limits, timeouts,
+// the access log, this worker's scoreboard row and the stop flag. serve()
+// builds one in the master; every worker process or thread builds its own
+// from the same ServerConfig (createContext), loading the app itself.
+import { writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import type { Limits } from '../http/index.js';
-import type { AccessLog } from '../app/access-log.js';
-import { Scoreboard, Cell } from './scoreboard.js';
-
-export interface Timeouts {
-  /** A request head (and body) must arrive within this many ms of its first byte. */
-  headerMs: number;
-  /** A keep-alive connection may wait this long for its next request. */
-  idleMs: number;
-  /** A send that makes no progress for this long gives up. */
-  sendMs: number;
-}
+import type { App } from '../app/types.js';
+import { AccessLog } from '../app/access-log.js';
+import { createStaticApp } from '../app/static/index.js';
+import { loadHandler, handlerApp } from '../app/handler/load.js';
+import { composeApp } from '../app/compose.js';
+import { StartError, UsageError, type ServerConfig, type Timeouts } from './config.js';
+import { Scoreboard, Cell, WorkerState } from './scoreboard.js';
 
 export class ServerContext {
-  /** Set on SIGINT/SIGTERM or close(): finish what is in flight, accept nothing new. */
-  stopping = false;
+  readonly limits: Limits;
+  readonly timeouts: Timeouts;
   /** This worker's row in the scoreboard. */
   readonly row: Float64Array;
+  /** Server messages (not the access log), to stderr unless quiet. Never throws. */
+  readonly notice: (message: string) => void;
+  private readonly stopFlag: Int32Array;
 
   constructor(
+    readonly config: ServerConfig,
     readonly app: App,
-    readonly limits: Limits,
-    readonly timeouts: Timeouts,
     readonly log: AccessLog,
-    readonly scoreboard: Scoreboard = new Scoreboard(1),
-    slot = 0,
-    /** Server messages (not the access log): to stderr unless quiet. */
-    readonly notice: (message: string) => void = (m) => process.stderr.write(`fourfold: ${m}\n`),
+    readonly scoreboard: Scoreboard,
+    readonly slot: number,
+    /** Shared with the master when the worker is a thread: an Int32Array's buffer. */
+    stop: SharedArrayBuffer = new SharedArrayBuffer(4),
   ) {
+    this.limits = config.limits;
+    this.timeouts = config.timeouts;
     this.row = scoreboard.row(slot);
     this.row[Cell.Pid] = process.pid;
+    this.row[Cell.ThreadId] = threadId;
+    this.row[Cell.StartedAt] = Date.now();
+    this.row[Cell.ConnFd] = -1;
+    this.row[Cell.State] = WorkerState.Starting;
+    this.stopFlag = new Int32Array(stop, 0, 1);
+    this.notice = config.quiet ? () => {} : notice;
   }
+
+  /** Set on SIGINT/SIGTERM or close(): finish what is in flight, accept nothing new. Shared by every thread that holds the flag. */
+  get stopping(): boolean {
+    return this.stopFlag[0] !== 0;
+  }
+
+  /** Ask every worker holding the flag to stop; in this thread, the whenStopping() promise resolves. */
+  stop(): void {
+    Atomics.store(this.stopFlag, 0, 1);
+    this.stopped?.();
+  }
+
+  /** Resolves once stop() was called in this thread (a master waits on it instead of polling the flag). */
+  whenStopping(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return (this.stoppedPromise ??= new Promise((resolve) => (this.stopped = resolve)));
+  }
+  private stopped: (() => void) | null = null;
+  private stoppedPromise: Promise<void> | null = null;
+
+  /** A model calls this once it serves (a pool: once every worker said ready). */
+  started(): void {
+    this.startedNow?.();
+  }
+  private startedNow: (() => void) | null = null; // (declared before the promise that sets it)
+  /** Resolves at started(). */
+  readonly whenStarted: Promise<void> = new Promise((resolve) => (this.startedNow = resolve));
+
+  /** The flag's memory, to share with worker threads. */
+  get stopBuffer(): SharedArrayBuffer {
+    return this.stopFlag.buffer as SharedArrayBuffer;
+  }
+}
+
+/**
+ * One line to stderr, written at once (a blocking model may not give Node's
+ * streams a turn for a long time). A full or closed stderr must never take
+ * the server down, so a failed write is dropped.
+ */
+function notice(message: string): void {
+  try {
+    writeSync(2, `fourfold: ${message}\n`);
+  } catch {
+    /* EAGAIN or EPIPE: nobody is reading stderr */
+  }
+}
+
+export interface ContextParts {
+  /** The app, when it is already built (or given as a value); otherwise it is loaded from config. */
+  app?: App;
+  scoreboard?: Scoreboard;
+  slot?: number;
+  stop?: SharedArrayBuffer;
+}
+
+export async function createContext(config: ServerConfig, parts: ContextParts = {}): Promise<ServerContext> {
+  const app = parts.app ?? (await buildApp(config, null));
+  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? new Scoreboard(1), parts.slot ?? 0, parts.stop);
+}
+
+/**
+ * The application of a config: the handler (a module path in the config, or
+ * a value passed to serve() in this process) composed with the static files.
+ * A handler that fails to load is a StartError.
+ */
+export async function buildApp(config: ServerConfig, appValue: object | null): Promise<App> {
+  const statics = config.root === null ? null : createStaticApp({ root: config.root, ...config.static });
+  let handler = null;
+  if (config.app !== null) {
+    try {
+      handler = await loadHandler(config.app);
+    } catch (e) {
+      statics?.close();
+      throw new StartError(e instanceof Error ? e.message : String(e));
+    }
+  } else if (appValue !== null) {
+    handler = handlerApp(appValue);
+    if (handler === null) {
+      statics?.close();
+      throw new UsageError('app must be a module path, or an object with fetch() or handle()');
+    }
+  }
+  return composeApp(handler, statics);
 }

@@ -3,10 +3,9 @@
 // it afterwards (access log, scoreboard, file descriptors). The models differ
 // only in how they wait for bytes and write them.
 import { closeSync } from 'node:fs';
-import type { Reply, Request, FileBody } from '../http/types.js';
-import { encodeResponse, errorReply, type HttpConnection, type Outgoing } from '../http/index.js';
+import { encodeResponse, errorReply, type HttpConnection, type Outgoing, type Reply, type Request, type FileBody } from '../http/index.js';
 import type { ServerContext } from './context.js';
-import { Cell } from './scoreboard.js';
+import { Cell, countStatus } from './scoreboard.js';
 
 function isReply(r: unknown): r is Reply {
   return typeof r === 'object' && r !== null && typeof (r as Reply).status === 'number' && Array.isArray((r as Reply).headers);
@@ -60,6 +59,7 @@ export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Req
   row[Cell.Requests]++;
   row[Cell.BytesOut] += bytes;
   row[Cell.LastRequestAt] = Date.now();
+  countStatus(row, out.status);
   if (out.status >= 500 || req === null) row[Cell.Errors]++;
   if (ctx.log.enabled) ctx.log.record(req, conn?.remoteAddress ?? '-', out.status, out.bodyLength, startedAt);
   conn?.responseSent();

@@ -1,30 +1,116 @@
-// The concurrency models: one name on the command line, one small module each.
+// The concurrency models: one name on the command line, one small module
+// each. This table is the only list of them: the CLI's help, serve()'s
+// checks, the benchmark lab and the tests all derive from it.
+//
+// A model module exports run(ctx, listener): serve on the listening socket
+// until ctx.stopping, then finish what is in flight. A model with workers
+// (processes or threads) also exports worker(ctx, handoff): what one worker
+// runs once models/worker-main.ts has built its context.
 import type { ServerContext } from './context.js';
-import { runIterative } from './iterative.js';
-import { runEventLoop } from './event-loop/index.js';
-import type { PollerName } from './event-loop/pollers/index.js';
+import type { Listener } from './listener.js';
+import type { Handoff } from './handoff.js';
+import { UsageError, type ModelShape, type ServeOptions } from './config.js';
+import { POLLERS } from './event-loop/pollers/names.js';
 
-/** Model-specific choices from the command line. */
-export interface ModelOptions {
-  poller?: PollerName;
+export interface ModelModule {
+  run(ctx: ServerContext, listener: Listener): Promise<void>;
+  worker?(ctx: ServerContext, handoff: Handoff): Promise<void>;
 }
 
-export interface ModelInfo {
-  name: string;
-  summary: string;
-  /** Run until ctx.stopping is set and in-flight work is done. Null: not built yet. */
-  run: ((ctx: ServerContext, listenFd: number, options: ModelOptions) => Promise<void>) | null;
+export interface ModelInfo extends ModelShape {
+  /** One line, in the lecture's terms. */
+  readonly summary: string;
+  /** With --workers N > 1, each worker opens its own listening socket on the port (SO_REUSEPORT). */
+  readonly reusePort?: boolean;
+  /** Imported only when the model is chosen (a worker process loads just its own). Null: not built yet. */
+  readonly load: (() => Promise<ModelModule>) | null;
+  readonly available: boolean;
 }
 
-export const MODELS: readonly ModelInfo[] = [
-  { name: 'iterative', summary: 'one process, one thread, no event loop: accept → serve → close, in order', run: runIterative },
-  { name: 'process', summary: 'a master accept()s; every connection gets its own new OS process', run: null },
-  { name: 'prefork', summary: 'a pool of N processes, each blocking in accept() on the shared socket', run: null },
-  { name: 'thread', summary: 'every connection gets its own OS thread (worker_threads), blocking I/O', run: null },
-  { name: 'threadpool', summary: 'a pool of N threads, each blocking in accept() on the shared socket', run: null },
-  { name: 'event-loop', summary: 'one thread, non-blocking sockets, a reactor on epoll / poll / select', run: (ctx, fd, o) => runEventLoop(ctx, fd, o.poller) },
-];
+function model(m: Omit<ModelInfo, 'available'>): ModelInfo {
+  return Object.freeze({ ...m, available: m.load !== null });
+}
+
+export const MODELS: readonly ModelInfo[] = Object.freeze([
+  model({
+    name: 'iterative',
+    summary: 'one process, one thread, no event loop: accept → serve → close, in order',
+    runsIn: 'main',
+    load: () => import('./iterative.js'),
+  }),
+  model({
+    name: 'process',
+    summary: 'a master accept()s; every connection gets its own new OS process',
+    runsIn: 'processes',
+    cap: { flag: 'max-children', default: 64 },
+    load: null,
+  }),
+  model({
+    name: 'prefork',
+    summary: 'a pool of N processes, each blocking in accept() on the shared socket',
+    runsIn: 'processes',
+    pool: { defaultSize: 4 },
+    load: null,
+  }),
+  model({
+    name: 'thread',
+    summary: 'every connection gets its own OS thread (worker_threads), blocking I/O',
+    runsIn: 'threads',
+    cap: { flag: 'max-threads', default: 256 },
+    load: null,
+  }),
+  model({
+    name: 'threadpool',
+    summary: 'a pool of N threads, each blocking in accept() on the shared socket',
+    runsIn: 'threads',
+    pool: { defaultSize: 16 },
+    load: null,
+  }),
+  model({
+    name: 'event-loop',
+    summary: 'one thread, non-blocking sockets, a reactor on epoll / poll / select',
+    runsIn: 'main',
+    pool: { defaultSize: 1 },
+    reusePort: true,
+    load: () => import('./event-loop/index.js'),
+  }),
+]);
 
 export function findModel(name: string): ModelInfo | undefined {
   return MODELS.find((m) => m.name === name);
+}
+
+/** The model named in `options`, after checking the options that belong to some models only. Throws UsageError. */
+export function chooseModel(options: ServeOptions): ModelInfo {
+  const name = options.model ?? 'event-loop';
+  const model = findModel(name);
+  if (model === undefined) throw new UsageError(`unknown model '${name}' (choose: ${MODELS.map((m) => m.name).join(', ')})`);
+  if (!model.available) {
+    throw new UsageError(`model '${name}' is not available yet (available: ${MODELS.filter((m) => m.available).map((m) => m.name).join(', ')})`);
+  }
+  const only = (flag: string, names: string[]) => new UsageError(`${flag} applies to --model ${names.join(' or ')}, not ${model.name}`);
+  const names = (test: (m: ModelInfo) => boolean) => MODELS.filter(test).map((m) => m.name);
+  if (options.poller !== undefined) {
+    if (model.name !== 'event-loop') throw only('--poller', ['event-loop']);
+    if (!POLLERS.includes(options.poller)) throw new UsageError(`unknown poller '${options.poller}' (choose: ${POLLERS.join(', ')})`);
+  }
+  if (options.workers !== undefined) {
+    if (model.pool === undefined) throw only('--workers', names((m) => m.pool !== undefined));
+    if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 1024) {
+      throw new UsageError(`--workers must be a whole number from 1 to 1024 or auto, got ${options.workers}`);
+    }
+  }
+  for (const [flag, value] of [['max-children', options.maxChildren], ['max-threads', options.maxThreads]] as const) {
+    if (value === undefined) continue;
+    if (model.cap?.flag !== flag) throw only(`--${flag}`, names((m) => m.cap?.flag === flag));
+    if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new UsageError(`--${flag} must be a whole number from 1 to 100000, got ${value}`);
+  }
+  if (options.maxRequests !== undefined) {
+    const recyclable = (m: ModelInfo) => m.pool !== undefined && m.runsIn !== 'main';
+    if (!recyclable(model)) throw only('--max-requests', names(recyclable));
+    if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0) {
+      throw new UsageError(`--max-requests must be a whole number (0 = never), got ${options.maxRequests}`);
+    }
+  }
+  return model;
 }

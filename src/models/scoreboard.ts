@@ -1,49 +1,84 @@
-// Per-worker counters in shared memory: the scoreboard that the status page,
-// the benchmark lab and the syscall trace read. One row of Float64 cells per
-// worker slot; a model only ever writes its own row (plain stores, no locks),
-// readers sum rows. A SharedArrayBuffer spans worker threads; process models
-// will back the same layout with a shared memory mapping.
+// Per-worker counters in shared memory — the scoreboard of Apache's
+// mod_status — read by the status page and the benchmark lab. One row of
+// Float64 cells per worker slot (the loop, each process, each thread); a
+// worker only ever writes its own row, with plain stores (no locks on the
+// hot path); readers sum the rows. The same layout is backed by a
+// SharedArrayBuffer when the workers are threads of one process, and by a
+// shared memory mapping when they are processes. A worker that replaces a
+// dead one in the same slot carries on counting in its row, so totals
+// survive restarts.
 
 export const enum Cell {
   /** What the worker is doing now: see WorkerState. */
   State,
   Pid,
   ThreadId,
+  /** Date.now() when the worker started. */
+  StartedAt,
+  /** Connections accepted (or handed to this worker). */
   Connections,
   Requests,
   BytesIn,
   BytesOut,
-  /** Responses with status ≥ 500 plus protocol errors (4xx from http/). */
+  /** Responses with status ≥ 500 plus requests refused by http/ (malformed, too large…). */
   Errors,
-  ActiveConnections,
-  /** Date.now() of the last request completed. */
+  Status1xx,
+  Status2xx,
+  Status3xx,
+  Status4xx,
+  Status5xx,
+  /** Connections open now, and how many of them are in each state. */
+  Open,
+  OpenReading,
+  OpenHandling,
+  OpenWriting,
+  OpenKeepAlive,
+  /** Date.now() of the last response completed. */
   LastRequestAt,
+  /** Blocking workers: the descriptor of the connection being served, else -1. */
+  ConnFd,
   COUNT,
 }
 
 export const enum WorkerState {
+  Starting,
   Idle,
   Accepting,
   Reading,
   Handling,
   Writing,
+  KeepAlive,
   Closing,
   Stopped,
 }
 
-export const STATE_NAMES = ['idle', 'accepting', 'reading', 'handling', 'writing', 'closing', 'stopped'];
+export const STATE_NAMES = ['starting', 'idle', 'accepting', 'reading', 'handling', 'writing', 'keep-alive', 'closing', 'stopped'] as const;
+
+/** How a worker finds the scoreboard its master made: plain data (see handoff.ts). */
+export type ScoreboardHandle =
+  | { readonly kind: 'shared'; readonly slots: number; readonly buffer: SharedArrayBuffer }
+  | { readonly kind: 'private'; readonly slots: number };
 
 export class Scoreboard {
   readonly cells: Float64Array;
+  readonly handle: ScoreboardHandle;
+
   constructor(
     readonly slots: number,
-    readonly buffer: SharedArrayBuffer | ArrayBuffer = new SharedArrayBuffer(slots * Cell.COUNT * 8),
+    buffer: ArrayBufferLike = new SharedArrayBuffer(slots * Cell.COUNT * 8),
   ) {
     this.cells = new Float64Array(buffer, 0, slots * Cell.COUNT);
+    this.handle = buffer instanceof SharedArrayBuffer ? { kind: 'shared', slots, buffer } : { kind: 'private', slots };
+  }
+
+  /** The scoreboard a worker was handed. */
+  static attach(handle: ScoreboardHandle): Scoreboard {
+    return handle.kind === 'shared' ? new Scoreboard(handle.slots, handle.buffer) : new Scoreboard(handle.slots, new ArrayBuffer(handle.slots * Cell.COUNT * 8));
   }
 
   /** The row of one worker: index with Cell.* (row[Cell.Requests]++). */
   row(slot: number): Float64Array {
+    if (!(slot >= 0 && slot < this.slots)) throw new RangeError(`scoreboard slot ${slot} out of 0..${this.slots - 1}`);
     return this.cells.subarray(slot * Cell.COUNT, (slot + 1) * Cell.COUNT);
   }
 
@@ -53,4 +88,10 @@ export class Scoreboard {
     for (let s = 0; s < this.slots; s++) sum += this.cells[s * Cell.COUNT + cell];
     return sum;
   }
+}
+
+/** Count a response in its status class. */
+export function countStatus(row: Float64Array, status: number): void {
+  const cls = (status / 100) | 0;
+  if (cls >= 1 && cls <= 5) row[Cell.Status1xx + cls - 1]++;
 }

@@ -1,84 +1,194 @@
-// A supervisor of worker processes: start N, replace any that dies, stop them
-// all gracefully. Each worker is a fresh Node process running an entry module
-// (fork(2) is not an option from Node: V8's heap does not survive it), told
-// what to do through its environment and reporting "ready" over IPC.
-// Used by `event-loop --workers N`; the prefork model will reuse it.
-import { fork, type ChildProcess } from 'node:child_process';
-
-export interface SupervisorOptions {
-  entry: string; // absolute path of the worker's entry module
-  count: number;
-  /** Environment for worker `slot` (its options, its scoreboard row…). */
-  env: (slot: number) => Record<string, string>;
-  notice: (message: string) => void;
-}
+// Supervising a pool of workers: start N, replace any that dies, recycle one
+// that has served its share, stop them all gracefully — and give up, loudly,
+// when they keep dying. One piece with two forms of the same shape: a pool
+// of processes (prefork, event-loop --workers N) and a pool of threads
+// (threadpool). Slot 0 of the scoreboard is the master's; worker i has
+// slot i + 1 and keeps it across restarts.
+import type { ChildProcess } from 'node:child_process';
+import type { Worker } from 'node:worker_threads';
+import * as sys from '../sys/index.js';
+import type { ServerContext } from './context.js';
+import { Cell, WorkerState } from './scoreboard.js';
+import { spawnProcess, spawnThread } from './spawn.js';
+import type { Handoff } from './handoff.js';
 
 const RESTART_WINDOW_MS = 10_000;
 const MAX_RESTARTS_IN_WINDOW = 10;
+const STOP_GRACE_MS = 15_000;
 
-export class Supervisor {
-  private readonly workers: (ChildProcess | null)[] = [];
-  private stopping = false;
+export interface PoolOptions {
+  size: number;
+  /** The listening socket every worker accept()s on; -1 when the workers listen themselves (SO_REUSEPORT). */
+  listenFd: number;
+  /** Called once when the pool stops, before waiting for the workers (e.g. to wake threads blocked in accept()). */
+  onStop?: () => void;
+}
+
+/** One running worker, whatever it is. */
+interface Running {
+  readonly id: number; // pid or thread id
+  readonly ready: Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Ask it to finish and exit. */
+  stop(): void;
+  /** End it now. */
+  kill(): void;
+}
+
+abstract class Pool {
+  private readonly running: (Running | null)[] = [];
   private restarts: number[] = [];
-  private allExited: (() => void) | null = null;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(
+    protected readonly ctx: ServerContext,
+    protected readonly options: PoolOptions,
+  ) {}
 
-  /** Start every worker; resolves when all said ready, rejects if one fails to start. */
-  async start(): Promise<void> {
-    await Promise.all(Array.from({ length: this.o.count }, (_, slot) => this.spawn(slot)));
+  /** What kind of worker, for messages ("process 1234", "thread 7"). */
+  protected abstract readonly kind: 'process' | 'thread';
+  protected abstract start(handoff: Handoff): Running;
+
+  /** Run the pool until the master is asked to stop (resolves) or the workers keep dying (rejects). */
+  async run(): Promise<void> {
+    const { ctx } = this;
+    ctx.row[Cell.State] = WorkerState.Starting;
+    const slots = Array.from({ length: this.options.size }, (_, i) => i + 1);
+    const first = slots.map((slot) => this.launch(slot));
+    try {
+      await Promise.all(first.map((r) => r.ready));
+    } catch (e) {
+      await this.stopAll();
+      throw e;
+    }
+    ctx.row[Cell.State] = WorkerState.Idle;
+    ctx.started();
+    await Promise.race([ctx.whenStopping(), new Promise<void>((resolve) => (this.wake = resolve))]);
+    await this.stopAll();
+    if (this.failure !== null) throw this.failure;
   }
 
-  get pids(): number[] {
-    return this.workers.filter((w): w is ChildProcess => w !== null).map((w) => w.pid!);
+  private launch(slot: number): Running {
+    const { ctx, options } = this;
+    const handoff: Handoff = {
+      config: ctx.config,
+      slot,
+      scoreboard: ctx.scoreboard.handle,
+      listenFd: options.listenFd,
+      connFd: -1,
+      stop: ctx.stopBuffer,
+    };
+    const r = this.start(handoff);
+    this.running[slot] = r;
+    r.ready.catch(() => {}); // reported by run() for the first start, by exited for later ones
+    void r.exited.then(({ code, signal }) => this.exited(slot, r, code, signal));
+    return r;
   }
 
-  private spawn(slot: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = fork(this.o.entry, [], {
-        env: { ...process.env, ...this.o.env(slot) },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      this.workers[slot] = child;
-      let ready = false;
+  private exited(slot: number, r: Running, code: number | null, signal: string | null): void {
+    if (this.running[slot] !== r) return;
+    this.running[slot] = null;
+    this.cleanUp(slot);
+    if (this.ctx.stopping || this.failure !== null) return;
+    if (code === 0 && signal === null) {
+      // Recycled (--max-requests) or its work is done: a new one takes its place, no alarm.
+      this.launch(slot);
+      return;
+    }
+    this.ctx.notice(`worker ${slot} (${this.kind} ${r.id}) died with ${signal ?? `exit code ${code}`}; starting a new one`);
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.restarts.push(now);
+    if (this.restarts.length > MAX_RESTARTS_IN_WINDOW) {
+      this.failure = new Error(`workers are dying too fast (${MAX_RESTARTS_IN_WINDOW} in ${RESTART_WINDOW_MS / 1000} s): giving up`);
+      this.wake?.();
+      return;
+    }
+    this.launch(slot);
+  }
+
+  /** After a worker is gone: what it may have left behind (a thread's open connection). */
+  protected cleanUp(slot: number): void {
+    this.ctx.scoreboard.row(slot)[Cell.State] = WorkerState.Stopped;
+  }
+
+  private async stopAll(): Promise<void> {
+    this.options.onStop?.();
+    const live = this.running.filter((r): r is Running => r !== null);
+    for (const r of live) r.stop();
+    const killer = setTimeout(() => live.forEach((r) => r.kill()), STOP_GRACE_MS);
+    await Promise.all(live.map((r) => r.exited));
+    clearTimeout(killer);
+  }
+}
+
+/** A pool of worker processes (prefork, event-loop --workers N). */
+export class ProcessPool extends Pool {
+  protected readonly kind = 'process';
+
+  protected start(handoff: Handoff): Running {
+    const child: ChildProcess = spawnProcess(handoff, { ipc: true });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: { type?: string; error?: string }) => {
-        if (m?.type === 'ready') {
-          ready = true;
-          resolve();
-        } else if (m?.type === 'error') reject(new Error(m.error));
+        if (m?.type === 'ready') resolve();
+        else if (m?.type === 'error') reject(new Error(m.error));
       });
-      child.on('exit', (code, signal) => {
-        this.workers[slot] = null;
-        if (!ready) reject(new Error(`worker ${slot} exited with ${signal ?? code} before it was ready`));
-        if (this.stopping) {
-          if (this.workers.every((w) => w === null)) this.allExited?.();
-          return;
-        }
-        this.o.notice(`worker ${slot} (pid ${child.pid}) died with ${signal ?? `code ${code}`}; starting a new one`);
-        const now = Date.now();
-        this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
-        this.restarts.push(now);
-        if (this.restarts.length > MAX_RESTARTS_IN_WINDOW) {
-          this.o.notice(`workers are dying too fast (${MAX_RESTARTS_IN_WINDOW} in ${RESTART_WINDOW_MS / 1000} s): not restarting worker ${slot}`);
-          return;
-        }
-        this.spawn(slot).catch((e: Error) => this.o.notice(`could not restart worker ${slot}: ${e.message}`));
-      });
+      void exited.then(({ code, signal }) => reject(new Error(`worker ${handoff.slot} exited with ${signal ?? code} before it was ready`)));
     });
+    child.on('error', () => {}); // e.g. IPC to a dead child: its exit is what counts
+    return {
+      id: child.pid ?? -1,
+      ready,
+      exited,
+      stop: () => child.kill('SIGTERM'),
+      kill: () => child.kill('SIGKILL'),
+    };
+  }
+}
+
+/** A pool of worker threads (threadpool). They share the master's stop flag. */
+export class ThreadPool extends Pool {
+  protected readonly kind = 'thread';
+
+  protected start(handoff: Handoff): Running {
+    const worker: Worker = spawnThread(handoff);
+    let failure: Error | null = null;
+    worker.on('error', (e) => {
+      failure = e;
+      this.ctx.notice(`worker ${handoff.slot} (thread ${worker.threadId}) failed: ${e.stack ?? e.message}`);
+    });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      worker.on('exit', (code) => resolve({ code, signal: null })),
+    );
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());
+      void exited.then(({ code }) => reject(failure ?? new Error(`worker ${handoff.slot} exited with ${code} before it was ready`)));
+    });
+    return {
+      id: worker.threadId,
+      ready,
+      exited,
+      stop: () => {}, // the shared stop flag; the pool's onStop wakes threads blocked in accept()
+      kill: () => void worker.terminate(),
+    };
   }
 
-  /** SIGTERM to every worker (each finishes its in-flight requests), wait until all are gone. */
-  stop(graceMs = 15_000): Promise<void> {
-    this.stopping = true;
-    const live = this.workers.filter((w): w is ChildProcess => w !== null);
-    if (live.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const killer = setTimeout(() => live.forEach((w) => w.kill('SIGKILL')), graceMs);
-      this.allExited = () => {
-        clearTimeout(killer);
-        resolve();
-      };
-      for (const w of live) w.kill('SIGTERM');
-    });
+  /** A thread that died mid-connection left its descriptor open in our one process: close it. */
+  protected override cleanUp(slot: number): void {
+    const row = this.ctx.scoreboard.row(slot);
+    const fd = row[Cell.ConnFd];
+    if (fd >= 0) {
+      row[Cell.ConnFd] = -1;
+      try {
+        sys.close(fd);
+      } catch {
+        /* closed already */
+      }
+    }
+    super.cleanUp(slot);
   }
 }

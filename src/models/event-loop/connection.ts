@@ -1,26 +1,49 @@
-// One client connection inside the reactor. Every method runs to completion
-// without blocking: reads take what the kernel has, writes send what the
-// kernel accepts and queue the rest until the socket is writable again.
+// One client connection inside the event loop. Every method runs to
+// completion without blocking: reads take what the kernel has, writes send
+// what the kernel accepts and queue the rest until the socket is writable
+// again. Its life is one state at a time:
+//
+//   Reading ──request──▶ Handling (the app's promise) ──▶ Writing / Streaming ──▶ Reading …
+//      ╰── error, timeout, Connection: close ──▶ Lingering ──▶ Closed
 import * as sys from '../../sys/index.js';
-import { Event, HttpConnection, Outgoing, CONTINUE, CRLF, LAST_CHUNK, chunkHeader, errorReply } from '../../http/index.js';
-import type { Reply, FileBody } from '../../http/types.js';
+import { Event, HttpConnection, Outgoing, Phase, errorReply, type Reply, type Request } from '../../http/index.js';
+import type { ServerContext } from '../context.js';
 import { callApp, prepare, finish, release } from '../exchange.js';
 import { Cell } from '../scoreboard.js';
 import { READABLE, WRITABLE, FAILED } from './pollers/index.js';
 import type { Timed, TimeoutList } from './timeouts.js';
-import type { Reactor } from './reactor.js';
+import type { EventLoop, FileEvent } from './loop.js';
+import { WriteQueue } from './write-queue.js';
 
-interface FilePiece {
-  fd: number;
-  offset: number;
-  length: number;
+/** What every connection of one server shares; the server implements it. */
+export interface ConnectionHost {
+  readonly loop: EventLoop;
+  readonly ctx: ServerContext;
+  /** One receive buffer for all: a read is parsed before the next one happens. */
+  readonly recvBuffer: Buffer;
+  readonly timeouts: { readonly header: TimeoutList; readonly idle: TimeoutList; readonly send: TimeoutList; readonly linger: TimeoutList };
+  /** The connection is done: forget it and close its descriptor. */
+  closed(conn: Connection): void;
 }
-type Piece = Uint8Array | FilePiece;
 
-const MAX_GATHER = 16;
+const enum State {
+  /** Waiting for (or parsing) the next request. */
+  Reading,
+  /** The application is working on a request (its promise is pending). */
+  Handling,
+  /** A complete response is in the write queue. */
+  Writing,
+  /** A response body of unknown length is being pulled from its stream. */
+  Streaming,
+  /** We closed first: FIN sent, discarding input until the client closes (see linger()). */
+  Lingering,
+  Closed,
+}
+
 const STREAM_HIGH_WATER = 256 * 1024;
+const PIPELINE_BUFFER_MAX = 1 << 20;
 
-export class Connection implements Timed {
+export class Connection implements FileEvent, Timed {
   // Timed
   deadline = 0;
   timerPrev: Timed | null = null;
@@ -28,311 +51,239 @@ export class Connection implements Timed {
   timerList: TimeoutList | null = null;
 
   readonly http: HttpConnection;
-  private readonly out = new Outgoing();
+  private state = State.Reading;
   private mask = READABLE; // what the poller watches for
-  private closed = false;
-  private lingering = false;
-  /** A reply is being produced or sent: don't parse the next request yet. */
-  private busy = false;
+  private readonly out = new Outgoing();
+  private readonly queue = new WriteQueue();
   private reply: Reply | null = null;
-  private replyRequest: typeof this.http.request | null = null;
+  private replyRequest: Request | null = null;
   private startedAt = 0;
   private sentBytes = 0;
-  // The write queue: byte pieces and file ranges, in order.
-  private readonly queue: Piece[] = [];
-  private queueOffset = 0; // bytes of queue[0] already sent
-  private queuedBytes = 0;
-  private drained: (() => void) | null = null; // a stream waiting for room
-  private gather: Uint8Array[] = [];
-  private processing = false;
-  private awaitingDrain = false; // a complete response is still in the queue
+  private drained: (() => void) | null = null; // a stream waiting for room in the queue
 
   constructor(
     readonly fd: number,
-    private readonly reactor: Reactor,
+    private readonly host: ConnectionHost,
   ) {
-    this.http = new HttpConnection(reactor.ctx.limits);
+    this.http = new HttpConnection(host.ctx.limits);
   }
 
   /** Between requests with nothing in flight: safe to close on shutdown. */
   get idle(): boolean {
-    return !this.busy && !this.http.midRequest && this.queue.length === 0;
+    return this.state === State.Reading && this.http.phase === Phase.Idle;
   }
 
   onTimeout(list: TimeoutList): void {
-    const r = this.reactor;
-    if (list === r.headerTimeouts && this.http.midRequest && !this.busy) {
+    const phase = this.http.phase;
+    if (list === this.host.timeouts.header && this.state === State.Reading && (phase === Phase.Head || phase === Phase.Body)) {
       this.respond(errorReply(408, 'the request did not arrive in time'), null, true);
     } else this.close();
   }
 
-  /** The poller says we may read and/or write. */
-  ready(mask: number): void {
+  /** The lecture's processEvent: the poller says this socket may be read and/or written. */
+  processEvent(mask: number): void {
     // A hang-up while we wait for nothing (the application is working): give up on this client.
     if (mask & FAILED && this.mask === 0) return this.close();
-    if (mask & WRITABLE && this.queue.length > 0 && this.flush() && this.awaitingDrain) {
-      this.awaitingDrain = false;
-      this.responseDone();
-    }
+    if (mask & WRITABLE && !this.queue.empty) this.write();
     if (mask & READABLE && !this.closed && this.mask & READABLE) this.read();
   }
 
   private read(): void {
-    const r = this.reactor;
-    const buf = r.recvBuffer;
+    const { recvBuffer: buf, ctx, loop, timeouts } = this.host;
     let n: number;
     try {
       n = sys.recv(this.fd, buf, 0, buf.length);
     } catch {
-      this.close(); // reset by peer
-      return;
+      return this.close(); // reset by peer
     }
     if (n === sys.WOULD_BLOCK || n === sys.INTERRUPTED) return;
-    if (this.lingering) {
+    if (this.state === State.Lingering) {
       if (n === 0) this.close(); // the client finished sending: now close quietly
       return;
     }
     if (n === 0) this.http.feedEof();
     else {
-      r.ctx.row[Cell.BytesIn] += n;
-      if (!this.http.midRequest) {
-        this.startedAt = r.now;
-        r.headerTimeouts.schedule(this, r.now);
-      } else if (this.http.readingBody) {
-        r.headerTimeouts.schedule(this, r.now); // a body may take long, but must keep moving
-      }
+      ctx.row[Cell.BytesIn] += n;
+      if (this.http.phase === Phase.Idle) this.startedAt = loop.now; // a request begins with its first byte
       this.http.feed(buf, 0, n);
+      if (this.http.phase === Phase.Body) timeouts.header.schedule(this, loop.now); // a body may take long, but must keep moving
     }
-    if (!this.busy) this.process();
-    else if (this.http.buffered > 1 << 20) this.want(this.mask & ~READABLE); // back-pressure on pipelining
+    if (this.state === State.Reading) this.process();
+    else if (this.http.buffered > PIPELINE_BUFFER_MAX) this.want(this.mask & ~READABLE); // back-pressure on pipelining
   }
 
-  /** Parse and answer requests until we need bytes or must wait. */
+  /** Parse and answer requests, one after the other, until we need bytes or must wait. */
   process(): void {
-    this.processing = true;
-    try {
-      this.answer();
-    } finally {
-      this.processing = false;
-    }
-  }
-
-  private answer(): void {
-    const r = this.reactor;
-    while (!this.closed && !this.busy) {
-      const ev = this.http.next();
-      switch (ev) {
+    const { ctx, loop } = this.host;
+    while (this.state === State.Reading) {
+      switch (this.http.next()) {
         case Event.NeedData:
-          if (!this.http.midRequest) {
-            if (r.ctx.stopping) return this.close();
-            if (this.timerList !== r.idleTimeouts) r.idleTimeouts.schedule(this, r.now);
-          }
+          if (this.http.phase === Phase.Idle && ctx.stopping) return this.close();
+          this.armClock();
           this.want(READABLE);
           return;
         case Event.Continue:
-          this.enqueue(CONTINUE);
+          this.queue.push(this.http.continueResponse());
           this.flush();
           continue;
         case Event.Error: {
           const e = this.http.error!;
-          this.respond(errorReply(e.status, e.message), null, true);
-          return;
+          return this.respond(errorReply(e.status, e.message), null, true);
         }
         case Event.Closed:
-          this.close();
-          return;
+          return this.close();
         case Event.Request: {
           const req = this.http.request;
           if (this.timerList !== null) this.timerList.cancel(this);
-          if (this.startedAt === 0) this.startedAt = Date.now();
-          const reply = callApp(r.ctx, req);
+          if (this.startedAt === 0) this.startedAt = loop.now;
+          const reply = callApp(ctx, req);
           if (reply instanceof Promise) {
-            this.busy = true;
+            this.state = State.Handling;
             this.want(0); // nothing to read or write while the application works
-            r.pendingAsync++;
+            loop.hold();
             reply.then((rep) => {
-              r.pendingAsync--;
-              this.busy = false;
+              loop.done();
               if (this.closed) return release(rep);
               this.respond(rep, req, false);
+              this.resume();
             });
             return;
           }
           this.respond(reply, req, false);
-          continue;
+          continue; // answered at once: go on with the next pipelined request
         }
       }
     }
+  }
+
+  /** Exactly one clock runs while we wait for bytes (see http's Phase). */
+  private armClock(): void {
+    const { timeouts, loop } = this.host;
+    const phase = this.http.phase;
+    const list = phase !== Phase.Idle ? timeouts.header : this.http.requests === 0 ? timeouts.header : timeouts.idle;
+    if (this.timerList !== list) list.schedule(this, loop.now);
+  }
+
+  /** Back in Reading after a response finished outside process(): go on with the next request. */
+  private resume(): void {
+    if (this.state === State.Reading) this.process();
   }
 
   /** Encode and start sending one response; `fatal` closes (lingering) after it. */
-  private respond(reply: Reply, req: typeof this.http.request | null, fatal: boolean): void {
+  private respond(reply: Reply, req: Request | null, fatal: boolean): void {
     const out = this.out;
-    reply = prepare(this.reactor.ctx, this.http, reply, out);
+    reply = prepare(this.host.ctx, this.http, reply, out);
     this.reply = reply;
     this.replyRequest = req;
     if (fatal) out.close = true;
-    this.enqueue(out.head);
-    if (out.body !== null) this.enqueue(out.body);
-    if (out.file !== null) this.enqueueFile(out.file);
-    this.sentBytes = this.queuedBytes;
-    this.busy = true;
+    const queue = this.queue;
+    queue.push(out.head);
+    if (out.body !== null) queue.push(out.body);
+    if (out.file !== null) queue.pushFile(out.file);
+    this.sentBytes = queue.bytes;
+    this.state = State.Writing;
     const flushed = this.flush();
-    if (!flushed && out.transient) this.keepTransient(out.head);
-    if (out.stream !== null) this.pump(out.stream, out.chunked);
+    if (this.closed) return;
+    if (!flushed && out.transient) queue.keepCopy(out.head);
+    if (out.stream !== null) void this.pump(out.stream);
     else if (flushed) this.responseDone();
-    else this.awaitingDrain = true;
   }
 
-  /** The head lives in the thread's shared assembly buffer: copy what the kernel has not taken yet. */
-  private keepTransient(head: Buffer): void {
-    const q = this.queue;
-    const i = q.indexOf(head);
-    if (i < 0) return; // sent already
-    if (i === 0) {
-      q[0] = Buffer.from(head.subarray(this.queueOffset));
-      this.queueOffset = 0;
-    } else q[i] = Buffer.from(head);
-  }
-
-  /** Pull a stream body into the queue, pausing while the queue is full. */
-  private async pump(stream: AsyncIterable<Uint8Array>, chunked: boolean): Promise<void> {
-    const r = this.reactor;
-    r.pendingAsync++;
+  /** Pull a stream body into the queue, framed by http/, pausing while the queue is full. */
+  private async pump(stream: AsyncIterable<unknown>): Promise<void> {
+    const { loop, ctx } = this.host;
+    const out = this.out;
+    this.state = State.Streaming;
+    loop.hold();
     try {
       for await (const chunk of stream) {
         if (this.closed) break;
-        if (chunk.length === 0) continue;
-        if (chunked) this.enqueue(chunkHeader(chunk.length));
-        this.enqueue(chunk);
-        if (chunked) this.enqueue(CRLF);
-        this.sentBytes += chunk.length;
-        if (!this.flush() && this.queuedBytes > STREAM_HIGH_WATER) {
+        const pieces = out.frame(chunk);
+        if (pieces.length === 0) continue;
+        for (const p of pieces) this.queue.push(p);
+        this.sentBytes += pieces[out.chunked ? 1 : 0].length;
+        if (!this.flush() && this.queue.bytes > STREAM_HIGH_WATER) {
           await new Promise<void>((resolve) => (this.drained = resolve));
-          if (this.closed) break;
         }
+        if (this.state !== State.Streaming) break;
       }
-      if (!this.closed && chunked) this.enqueue(LAST_CHUNK);
+      if (this.state === State.Streaming) {
+        const last = out.end();
+        if (last !== null) this.queue.push(last);
+      }
     } catch (e) {
-      r.ctx.notice(`response stream failed: ${e instanceof Error ? e.message : String(e)}`);
-      this.out.close = true;
+      ctx.notice(`response stream failed: ${e instanceof Error ? e.message : String(e)}`);
       // The head is out: the only honest signal left is to cut the connection.
-      this.closed || this.close();
+      this.close();
     } finally {
-      r.pendingAsync--;
+      loop.done();
     }
-    if (this.closed) return;
-    if (this.flush()) this.responseDone();
+    if (this.state !== State.Streaming) return;
+    this.state = State.Writing;
+    if (this.flush()) {
+      this.responseDone();
+      this.resume();
+    }
   }
 
+  /** The socket is writable again: send more of the queue. */
+  private write(): void {
+    const flushed = this.flush();
+    if (this.state === State.Streaming) {
+      const d = this.drained;
+      if (d !== null && this.queue.bytes <= STREAM_HIGH_WATER) {
+        this.drained = null;
+        d();
+      }
+    } else if (flushed && this.state === State.Writing) {
+      this.responseDone();
+      this.resume();
+    }
+  }
+
+  /** The whole response is out: account for it, then close or wait for the next request. */
   private responseDone(): void {
-    const r = this.reactor;
+    const { ctx, timeouts } = this.host;
     const out = this.out;
-    this.busy = false;
-    finish(r.ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes);
+    finish(ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes);
     this.reply = null;
     this.replyRequest = null;
     this.startedAt = 0;
     if (out.close) {
       // We close first: linger, unless the client already finished sending.
-      if (this.http.peerDone) this.close();
-      else this.linger();
-      return;
+      return this.http.peerDone ? this.close() : this.linger();
     }
-    if (this.timerList === r.sendTimeouts) r.sendTimeouts.cancel(this);
-    // Inside process() its loop goes on to the next request; otherwise start it.
-    if (!this.processing) this.process();
+    if (this.timerList === timeouts.send) timeouts.send.cancel(this);
+    this.state = State.Reading;
   }
 
-  private enqueue(piece: Uint8Array): void {
-    if (piece.length === 0) return;
-    this.queue.push(piece);
-    this.queuedBytes += piece.length;
-  }
-
-  private enqueueFile(f: FileBody): void {
-    this.queue.push({ fd: f.fd, offset: f.offset, length: f.length });
-    this.queuedBytes += f.length;
-  }
-
-  /** Send as much as the kernel takes. True when the queue is empty. */
+  /** Send what the kernel takes. True when the queue is empty; on a dead peer the connection is closed. */
   private flush(): boolean {
-    const q = this.queue;
-    const r = this.reactor;
+    const { ctx, loop, timeouts } = this.host;
+    let done: boolean;
     try {
-      while (q.length > 0) {
-        const first = q[0];
-        let n: number;
-        if (first instanceof Uint8Array) {
-          if (q.length === 1 || !(q[1] instanceof Uint8Array)) {
-            // Followed by a file: hold the segment so headers and file data share packets.
-            n = sys.send(this.fd, first, this.queueOffset, first.length - this.queueOffset, q.length > 1);
-          } else {
-            const g = this.gather;
-            g.length = 0;
-            for (let i = 0; i < q.length && i < MAX_GATHER && q[i] instanceof Uint8Array; i++) g.push(q[i] as Uint8Array);
-            n = sys.sendv(this.fd, g, g.length, this.queueOffset);
-          }
-          if (n < 0) break; // would block (or EINTR): wait for writability
-          this.consume(n);
-        } else {
-          n = sys.sendfile(this.fd, first.fd, first.offset, first.length);
-          if (n < 0) break;
-          if (n === 0) throw new Error('file shorter than announced');
-          first.offset += n;
-          first.length -= n;
-          this.queuedBytes -= n;
-          if (first.length === 0) q.shift();
-        }
-      }
+      done = this.queue.flush(this.fd);
     } catch (e) {
-      if (!(e instanceof sys.SysError)) r.ctx.notice(`send failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof sys.SysError)) ctx.notice(`send failed: ${e instanceof Error ? e.message : String(e)}`);
       this.close();
       return false;
     }
-    if (q.length === 0) {
+    if (done) {
       if (this.mask & WRITABLE) this.want(READABLE);
-      if (this.timerList === r.sendTimeouts) r.sendTimeouts.cancel(this);
-      const d = this.drained;
-      if (d !== null) {
-        this.drained = null;
-        d();
-      }
+      if (this.timerList === timeouts.send) timeouts.send.cancel(this);
       return true;
     }
     // The kernel's send buffer is full: wait until it has room, for at most the send timeout.
     this.want(WRITABLE);
-    r.sendTimeouts.schedule(this, r.now);
-    if (this.drained !== null && this.queuedBytes <= STREAM_HIGH_WATER) {
-      const d = this.drained;
-      this.drained = null;
-      d();
-    }
+    timeouts.send.schedule(this, loop.now);
     return false;
   }
 
-  /** Drop n sent bytes from the front of the queue. */
-  private consume(n: number): void {
-    const q = this.queue;
-    this.queuedBytes -= n;
-    while (n > 0) {
-      const first = q[0] as Uint8Array;
-      const left = first.length - this.queueOffset;
-      if (n < left) {
-        this.queueOffset += n;
-        return;
-      }
-      n -= left;
-      q.shift();
-      this.queueOffset = 0;
-    }
-  }
-
-  /** Tell the poller what we wait for (only when it changes: each change is a syscall). */
+  /** Tell the loop what we wait for (it calls the poller only when this changes). */
   private want(mask: number): void {
     if (mask === this.mask || this.closed) return;
     this.mask = mask;
-    this.reactor.poller.modify(this.fd, mask);
+    this.host.loop.watch(this, mask);
   }
 
   /**
@@ -343,31 +294,34 @@ export class Connection implements Timed {
    * before the client has read it (nginx's "lingering close").
    */
   private linger(): void {
-    const r = this.reactor;
+    const { timeouts, loop } = this.host;
     try {
       sys.shutdown(this.fd, 'write');
     } catch {
       return this.close();
     }
-    this.lingering = true;
-    this.busy = true;
-    r.lingerTimeouts.schedule(this, r.now);
+    this.state = State.Lingering;
+    timeouts.linger.schedule(this, loop.now);
     this.want(READABLE);
+  }
+
+  /** (A getter, because the state changes under calls the compiler cannot see through.) */
+  private get closed(): boolean {
+    return this.state === State.Closed;
   }
 
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    const r = this.reactor;
+    this.state = State.Closed;
     if (this.timerList !== null) this.timerList.cancel(this);
     if (this.reply !== null) {
       release(this.reply);
       this.reply = null;
     }
-    this.queue.length = 0;
+    this.queue.clear();
     const d = this.drained;
     this.drained = null;
     d?.();
-    r.forget(this);
+    this.host.closed(this);
   }
 }

@@ -5,8 +5,8 @@ import { SelectPoller } from './select.js';
 
 export { READABLE, WRITABLE, FAILED, type Poller } from './poller.js';
 
-export const POLLERS = ['epoll', 'poll', 'select'] as const;
-export type PollerName = (typeof POLLERS)[number];
+export { POLLERS, type PollerName } from './names.js';
+import type { PollerName } from './names.js';
 
 export function createPoller(name: PollerName): Poller {
   switch (name) {

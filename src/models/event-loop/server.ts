@@ -1,0 +1,91 @@
+// An HTTP server on one event loop: the acceptor and the connections are its
+// file events, its timeouts are lists on the loop, and once per turn it looks
+// whether it has been asked to stop (graceful shutdown: stop accepting, close
+// idle connections, let in-flight ones finish for up to SHUTDOWN_GRACE_MS).
+import * as sys from '../../sys/index.js';
+import type { ServerContext } from '../context.js';
+import { Cell, WorkerState } from '../scoreboard.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { Acceptor } from './acceptor.js';
+import { READABLE } from './pollers/index.js';
+import type { EventLoop } from './loop.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+const LINGER_MS = 1000;
+
+export class LoopServer implements ConnectionHost {
+  readonly recvBuffer = Buffer.allocUnsafe(64 * 1024);
+  readonly timeouts;
+  private readonly conns: (Connection | undefined)[] = [];
+  private open = 0;
+  private readonly acceptor: Acceptor;
+  private stopDeadline = Infinity;
+
+  constructor(
+    readonly ctx: ServerContext,
+    readonly loop: EventLoop,
+    listenFd: number,
+  ) {
+    const t = ctx.timeouts;
+    this.timeouts = {
+      header: loop.timeouts('header', t.headerMs),
+      idle: loop.timeouts('idle', t.idleMs),
+      send: loop.timeouts('send', t.sendMs),
+      linger: loop.timeouts('linger', LINGER_MS),
+    };
+    this.acceptor = new Acceptor(listenFd, loop, ctx, (fd) => this.adopt(fd));
+    loop.onBeforeSleep(() => this.beforeSleep());
+  }
+
+  async run(): Promise<void> {
+    const row = this.ctx.row;
+    row[Cell.State] = WorkerState.Accepting;
+    this.ctx.started();
+    await this.loop.run();
+    for (const c of this.conns) c?.close();
+    this.acceptor.close();
+    this.loop.close();
+    row[Cell.State] = WorkerState.Stopped;
+  }
+
+  private adopt(fd: number): void {
+    const { ctx, loop } = this;
+    const conn = new Connection(fd, this);
+    try {
+      sys.setNoDelay(fd, true);
+      const peer = sys.remoteAddress(fd);
+      conn.http.remoteAddress = peer.address;
+      conn.http.remotePort = peer.port;
+    } catch {
+      sys.close(fd); // already gone
+      return;
+    }
+    this.conns[fd] = conn;
+    this.open++;
+    ctx.row[Cell.Connections]++;
+    ctx.row[Cell.Open]++;
+    loop.watch(conn, READABLE);
+    this.timeouts.header.schedule(conn, loop.now);
+  }
+
+  closed(conn: Connection): void {
+    this.loop.unwatch(conn);
+    sys.close(conn.fd);
+    this.conns[conn.fd] = undefined;
+    this.open--;
+    this.ctx.row[Cell.Open]--;
+  }
+
+  private beforeSleep(): void {
+    const { ctx, loop } = this;
+    ctx.log.flush();
+    if (!ctx.stopping) return;
+    if (this.stopDeadline === Infinity) {
+      // Graceful shutdown begins: accept nothing new, close what is idle; the rest may finish.
+      this.stopDeadline = loop.now + SHUTDOWN_GRACE_MS;
+      this.acceptor.stop();
+      for (const c of this.conns) if (c !== undefined && c.idle) c.close();
+    }
+    if (this.open === 0 || loop.now > this.stopDeadline) loop.stop();
+  }
+}

@@ -1,0 +1,14 @@
+// Entry point of a worker thread (see spawn.ts): the handoff is workerData;
+// the stop flag is shared with the master's context, so the master's stop()
+// reaches this thread the next time it looks (its blocking calls wake up at
+// least once a second, or when the master shuts its descriptor down).
+import { workerData, parentPort } from 'node:worker_threads';
+import { workerContext, runWorker } from './worker-main.js';
+import type { Handoff } from './handoff.js';
+
+const handoff = workerData as Handoff;
+const ctx = await workerContext(handoff);
+parentPort?.postMessage({ type: 'ready' });
+await runWorker(ctx, handoff);
+ctx.log.flush();
+await ctx.app.close?.();
