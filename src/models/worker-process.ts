@@ -19,7 +19,7 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', () => {}); // the terminal's Ctrl-C reaches the whole group: the master decides
   process.on('disconnect', stop); // the master is gone
-  process.send?.({ type: 'ready' });
+  void ctx.whenStarted.then(() => process.send?.({ type: 'ready' })); // serving, not just loaded
   await runWorker(ctx, handoff);
   ctx.log.flush();
   await ctx.app.close?.();

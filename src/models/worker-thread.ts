@@ -8,7 +8,7 @@ import type { Handoff } from './handoff.js';
 
 const handoff = workerData as Handoff;
 const ctx = await workerContext(handoff);
-parentPort?.postMessage({ type: 'ready' });
+void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
 await runWorker(ctx, handoff);
 ctx.log.flush();
 await ctx.app.close?.();
