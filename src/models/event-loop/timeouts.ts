@@ -34,11 +34,6 @@ export class TimeoutList {
     this.tail = item;
   }
 
-  /** Schedule with an explicit deadline that must not be earlier than the tail's. */
-  scheduleAt(item: Timed, deadline: number): void {
-    this.schedule(item, deadline - this.durationMs);
-  }
-
   cancel(item: Timed): void {
     if (item.timerList !== this) return;
     if (item.timerPrev !== null) item.timerPrev.timerNext = item.timerNext;
