@@ -59,7 +59,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           armed = wait;
         }
         ctx.log.flush();
-        row[Cell.State] = phase === Phase.Idle && conn.requests > 0 ? WorkerState.KeepAlive : WorkerState.Reading;
+        row[Cell.State] = phase === Phase.Idle ? WorkerState.KeepAlive : WorkerState.Reading; // (a master may wake a keep-alive wait)
         const n = sys.recv(fd, recvBuffer, 0, recvBuffer.length);
         if (n > 0) {
           row[Cell.BytesIn] += n;

@@ -37,7 +37,6 @@ export class ServerContext {
     this.row[Cell.Pid] = process.pid;
     this.row[Cell.ThreadId] = threadId;
     this.row[Cell.StartedAt] = Date.now();
-    this.row[Cell.ConnFd] = -1;
     this.row[Cell.State] = WorkerState.Starting;
     this.stopFlag = new Int32Array(stop, 0, 1);
     this.notice = config.quiet ? () => {} : notice;
@@ -99,7 +98,7 @@ export interface ContextParts {
 
 export async function createContext(config: ServerConfig, parts: ContextParts = {}): Promise<ServerContext> {
   const app = parts.app ?? (await buildApp(config, null));
-  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? new Scoreboard(1), parts.slot ?? 0, parts.stop);
+  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? Scoreboard.create(1), parts.slot ?? 0, parts.stop);
 }
 
 /**

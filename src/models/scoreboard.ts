@@ -63,6 +63,7 @@ export class Scoreboard {
   readonly cells: Float64Array;
   readonly handle: ScoreboardHandle;
 
+  /** Over existing memory; see create() and attach(). */
   constructor(
     readonly slots: number,
     buffer: ArrayBufferLike = new SharedArrayBuffer(slots * Cell.COUNT * 8),
@@ -71,9 +72,18 @@ export class Scoreboard {
     this.handle = buffer instanceof SharedArrayBuffer ? { kind: 'shared', slots, buffer } : { kind: 'private', slots };
   }
 
+  /** A new, empty scoreboard: every cell 0, but no descriptor (0 would be stdin). */
+  static create(slots: number): Scoreboard {
+    const board = new Scoreboard(slots);
+    for (let s = 0; s < slots; s++) board.cells[s * Cell.COUNT + Cell.ConnFd] = -1;
+    return board;
+  }
+
   /** The scoreboard a worker was handed. */
   static attach(handle: ScoreboardHandle): Scoreboard {
-    return handle.kind === 'shared' ? new Scoreboard(handle.slots, handle.buffer) : new Scoreboard(handle.slots, new ArrayBuffer(handle.slots * Cell.COUNT * 8));
+    if (handle.kind === 'shared') return new Scoreboard(handle.slots, handle.buffer);
+    const board = Scoreboard.create(handle.slots); // private: this worker counts for itself only
+    return board;
   }
 
   /** The row of one worker: index with Cell.* (row[Cell.Requests]++). */

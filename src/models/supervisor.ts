@@ -6,11 +6,11 @@
 // slot i + 1 and keeps it across restarts.
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
-import * as sys from '../sys/index.js';
 import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
 import { spawnProcess, spawnThread } from './spawn.js';
 import type { Handoff } from './handoff.js';
+import { closeLeftover } from './thread-wake.js';
 
 const RESTART_WINDOW_MS = 10_000;
 const MAX_RESTARTS_IN_WINDOW = 10;
@@ -179,16 +179,7 @@ export class ThreadPool extends Pool {
 
   /** A thread that died mid-connection left its descriptor open in our one process: close it. */
   protected override cleanUp(slot: number): void {
-    const row = this.ctx.scoreboard.row(slot);
-    const fd = row[Cell.ConnFd];
-    if (fd >= 0) {
-      row[Cell.ConnFd] = -1;
-      try {
-        sys.close(fd);
-      } catch {
-        /* closed already */
-      }
-    }
+    closeLeftover(this.ctx.scoreboard, slot);
     super.cleanUp(slot);
   }
 }

@@ -1,0 +1,111 @@
+// The master of a per-connection model: "the server listens on a well-known
+// port; when a new connection request arrives, the system delivers the
+// connection to the server application via the accept() system call" — and
+// the master hands it to a new worker of its own (a process, a thread).
+//
+// The master must stay responsive while its workers run: reap them, handle
+// signals, keep accepting. So it never blocks: the listening socket is
+// non-blocking and Node's own loop watches it (a uv_poll on the descriptor),
+// calling back when a connection is waiting. At the cap it stops watching:
+// new clients wait in the kernel's listen backlog, and are accepted as soon
+// as a worker ends.
+import * as sys from '../sys/index.js';
+import type { ServerContext } from './context.js';
+import type { Listener } from './listener.js';
+import { Cell, WorkerState } from './scoreboard.js';
+
+/** One worker serving one connection. */
+export interface ConnectionWorker {
+  /** Settles when the worker is gone (whatever happened to it). */
+  readonly exited: Promise<void>;
+  /** Ask it to finish its in-flight request and end. */
+  stop(): void;
+  /** End it now (after the grace period). */
+  kill(): void;
+}
+
+export interface DispatchOptions {
+  /** Most workers at once. */
+  cap: number;
+  /** Start a worker for connection `fd` in scoreboard `slot`. It owns a copy of fd or fd itself: see `closesFd`. */
+  start(fd: number, slot: number): ConnectionWorker;
+  /** The master closes its descriptor right after start() (a child process has its own copy); threads share one. */
+  closesFd: boolean;
+  /** Called once when stopping, before waiting for the workers. */
+  onStop?: () => void;
+}
+
+const STOP_GRACE_MS = 15_000;
+const OUT_OF_FDS_PAUSE_MS = 100;
+
+export async function dispatch(ctx: ServerContext, listener: Listener, o: DispatchOptions): Promise<void> {
+  const free = Array.from({ length: o.cap }, (_, i) => o.cap - i); // slots 1..cap; 0 is the master's
+  const running = new Set<ConnectionWorker>();
+  const row = ctx.row;
+  let warnedAt = 0;
+  let watching = false;
+
+  const watch = (on: boolean) => {
+    if (on === watching) return;
+    watching = on;
+    if (on) poll.start(true, false);
+    else poll.stop();
+  };
+
+  const acceptAll = () => {
+    while (free.length > 0 && !ctx.stopping) {
+      let fd: number;
+      try {
+        fd = sys.accept(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
+      } catch (e) {
+        if (!(e instanceof sys.SysError) || (e.code !== 'EMFILE' && e.code !== 'ENFILE')) throw e;
+        // Out of descriptors: leave the client in the backlog, look again shortly.
+        if (Date.now() - warnedAt > 1000) ctx.notice(`${e.message}: waiting for descriptors to free up`);
+        warnedAt = Date.now();
+        watch(false);
+        setTimeout(() => watch(!ctx.stopping && free.length > 0), OUT_OF_FDS_PAUSE_MS);
+        return;
+      }
+      if (fd < 0) return;
+      row[Cell.Connections]++;
+      const slot = free.pop()!;
+      let w: ConnectionWorker;
+      try {
+        w = o.start(fd, slot);
+      } catch (e) {
+        ctx.notice(`could not start a worker for a connection: ${e instanceof Error ? e.message : String(e)}`);
+        sys.close(fd);
+        free.push(slot);
+        continue;
+      }
+      if (o.closesFd) sys.close(fd);
+      running.add(w);
+      void w.exited.then(() => {
+        running.delete(w);
+        free.push(slot);
+        if (!ctx.stopping) watch(true);
+      });
+    }
+    if (free.length === 0) watch(false); // at the cap: the backlog holds new clients
+  };
+
+  // uv_poll_init makes the listening socket non-blocking.
+  const poll = new sys.UvPoll(listener.fd, (status) => {
+    if (status < 0) ctx.notice(`watching the listening socket failed (${sys.errnoName(-status)})`);
+    else acceptAll();
+  });
+  row[Cell.State] = WorkerState.Accepting;
+  watch(true);
+  ctx.started();
+  await ctx.whenStopping();
+
+  // Stop: accept nothing new; workers finish what they are doing.
+  watch(false);
+  poll.close();
+  o.onStop?.();
+  for (const w of running) w.stop();
+  const killer = setTimeout(() => running.forEach((w) => w.kill()), STOP_GRACE_MS);
+  while (running.size > 0) await Promise.race([...running].map((w) => w.exited));
+  clearTimeout(killer);
+  row[Cell.State] = WorkerState.Stopped;
+}

@@ -1,0 +1,22 @@
+// The pre-forked pool (Apache's prefork MPM, UNP ch. 30): the master opens
+// the listening socket and starts N worker processes up front; each inherits
+// the socket and blocks in accept() on it, serving one connection at a time
+// with the same accept loop as the iterative server. The kernel hands each
+// new connection to one of the blocked workers. Nobody pays a process
+// start per connection — the price of the process-per-connection server —
+// but N bounds how many clients are served at once. The master only
+// supervises: a worker that dies is replaced, and with --max-requests N a
+// worker retires after N connections (Apache's MaxConnectionsPerChild).
+import type { ServerContext } from './context.js';
+import type { Listener } from './listener.js';
+import type { Handoff } from './handoff.js';
+import { ProcessPool } from './supervisor.js';
+import { acceptLoop } from './accept-loop.js';
+
+export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
+  await new ProcessPool(ctx, { size: ctx.config.workers, listenFd: listener.fd }).run();
+}
+
+export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
+  await acceptLoop(ctx, handoff.listenFd, { maxConnections: ctx.config.maxRequests });
+}
