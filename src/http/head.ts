@@ -190,14 +190,20 @@ function mergeContentLength(previous: number, value: string, limits: Limits): nu
   return n;
 }
 
-/** Validate a Transfer-Encoding list; true when it ends in chunked (the only framing we accept). */
+/**
+ * Validate a Transfer-Encoding list; true when it ends in chunked (the only
+ * framing we accept). Strict, because disagreeing about this header is how
+ * requests are smuggled: only OWS (SP, HTAB) is trimmed — never other
+ * whitespace such as NBSP, which String.trim() would remove — and a coding
+ * with parameters ("chunked;x=1") is one we do not know: 501, as nginx does.
+ */
 function checkTransferEncoding(value: string): boolean {
   const codings = value.split(',');
   let chunkedSeen = false;
   for (let i = 0; i < codings.length; i++) {
-    const raw = codings[i].trim();
-    const semi = raw.indexOf(';');
-    const coding = (semi < 0 ? raw : raw.slice(0, semi).trim()).toLowerCase();
+    const raw = trimOws(codings[i]);
+    if (raw.includes(';')) throw new HttpError(501, 'transfer-coding parameters are not implemented');
+    const coding = raw.toLowerCase();
     if (coding === '' || !allIn(TCHAR, coding, 0, coding.length)) throw new HttpError(400, 'invalid Transfer-Encoding');
     if (coding === 'chunked') {
       if (chunkedSeen) throw new HttpError(400, 'chunked applied more than once');
@@ -208,4 +214,13 @@ function checkTransferEncoding(value: string): boolean {
   if (!chunkedSeen) throw new HttpError(400, 'Transfer-Encoding must end in chunked');
   if (codings.length > 1) throw new HttpError(501, 'transfer codings other than chunked are not implemented');
   return true;
+}
+
+/** Strip optional whitespace (OWS = *( SP / HTAB ), RFC 9110 §5.6.3) from both ends — and nothing else. */
+function trimOws(s: string): string {
+  let from = 0;
+  let to = s.length;
+  while (from < to && (s.charCodeAt(from) === 0x20 || s.charCodeAt(from) === 0x09)) from++;
+  while (to > from && (s.charCodeAt(to - 1) === 0x20 || s.charCodeAt(to - 1) === 0x09)) to--;
+  return s.slice(from, to);
 }

@@ -76,7 +76,12 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 const statusLines = new Map<number, string>();
 function statusLine(status: number, reason: string | undefined): string {
-  if (reason !== undefined) return `HTTP/1.1 ${status} ${reason.replace(/[\r\n]/g, ' ')}\r\n`;
+  if (reason !== undefined) {
+    // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), one byte per character in latin1:
+    // a character above U+00FF would be cut to its low byte — U+010D to CR, U+010A to LF.
+    if (reason === '' || !isFieldValue(reason)) throw new TypeError(`invalid reason phrase ${JSON.stringify(reason)}: only tabs, spaces, visible ASCII and latin1 letters`);
+    return `HTTP/1.1 ${status} ${reason}\r\n`;
+  }
   let line = statusLines.get(status);
   if (line === undefined) {
     line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
@@ -91,6 +96,11 @@ export function reasonPhrase(status: number): string {
 
 /** Statuses that never have content (RFC 9110 §6.4.1). */
 function forbidsBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 205 || status === 304;
+}
+
+/** ...and of those, the ones that carry no Content-Length either (a 205 says "Content-Length: 0", RFC 9110 §15.3.6). */
+function omitsLength(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
@@ -203,14 +213,14 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
     // The common case, cached whole: frozen reply, HTTP/1.1 keep-alive GET.
     if (enc !== null && !isHead && minor === 1 && !out.close && reply.reason === undefined) {
       if (enc.date !== date || enc.full === null) {
-        enc.full = join(headString(status, undefined, date, fields, length, status === 204 || status === 304, ''), body);
+        enc.full = join(headString(status, undefined, date, fields, length, omitsLength(status), ''), body);
         enc.date = date;
       }
       out.head = enc.full;
       out.bodyLength = length;
       return;
     }
-    const head = headString(status, reply.reason, date, fields, length, status === 204 || status === 304, connectionField(out.close, minor));
+    const head = headString(status, reply.reason, date, fields, length, omitsLength(status), connectionField(out.close, minor));
     out.bodyLength = isHead ? 0 : length;
     if (isHead || body === null || length === 0) out.head = Buffer.from(head, 'latin1');
     else if (length <= INLINE_BODY_MAX) out.head = join(head, body, out);
@@ -228,7 +238,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
     out.close = !conn.keepAlive;
     const noBody = forbidsBody(status);
     const length = noBody ? 0 : file.length;
-    out.head = Buffer.from(headString(status, reply.reason, date, fields, length, noBody, connectionField(out.close, minor)), 'latin1');
+    out.head = Buffer.from(headString(status, reply.reason, date, fields, length, omitsLength(status), connectionField(out.close, minor)), 'latin1');
     out.bodyLength = isHead || noBody ? 0 : length;
     if (!isHead && !noBody && length > 0) out.file = file;
     return;
@@ -238,7 +248,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
   const stream = b as AsyncIterable<unknown>;
   if (forbidsBody(status)) {
     out.close = !conn.keepAlive;
-    out.head = Buffer.from(headString(status, reply.reason, date, fields, 0, true, connectionField(out.close, minor)), 'latin1');
+    out.head = Buffer.from(headString(status, reply.reason, date, fields, 0, omitsLength(status), connectionField(out.close, minor)), 'latin1');
     out.bodyLength = 0;
     return;
   }

@@ -704,6 +704,33 @@ export const cases = [
     closed: false,
   },
 
+  // ── Responses a handler cannot break (RFC 9112 §4, RFC 9110 §15.3.6) ──────
+  {
+    name: 'a reason phrase with U+010D U+010A cannot split the response → 500',
+    rfc: '9112 §4, §11.1',
+    request: get('/reason?OK%C4%8D%C4%8ASet-Cookie%3A%20pwn%3D1') + get('/hello.txt'),
+    expect: [{ status: 500, headers: { 'set-cookie': null } }, hello200],
+  },
+  {
+    name: 'a reason phrase with CR LF cannot split the response → 500',
+    rfc: '9112 §4, §11.1',
+    request: get('/reason?OK%0D%0ASet-Cookie%3A%20pwn%3D1') + get('/hello.txt'),
+    expect: [{ status: 500, headers: { 'set-cookie': null } }, hello200],
+  },
+  {
+    name: 'a reason phrase of latin1 letters is sent as it is',
+    rfc: '9112 §4',
+    request: get('/reason?Tr%C3%A8s%20bien'),
+    expect: [{ status: 200, reason: 'Tr\xe8s bien' }],
+  },
+  {
+    name: 'a 205 never has content, even when the handler gives one',
+    rfc: '9110 §15.3.6',
+    request: get('/status205') + get('/hello.txt'),
+    expect: [{ status: 205, headers: { 'content-length': '0' }, body: '' }, hello200],
+    closed: false,
+  },
+
   // ── Transfer-Encoding and request smuggling (RFC 9112 §6.1, §6.3, §7.1) ────
   {
     name: 'Transfer-Encoding + Content-Length (CL.TE smuggling) → 400',
@@ -782,6 +809,23 @@ export const cases = [
     expect: [{ status: 501 }],
     closed: true,
   },
+  // Obfuscated Transfer-Encoding: only SP and HTAB are whitespace (String.trim() would also strip
+  // NBSP after latin1 decoding), and parameters make a coding we do not know. Never a second
+  // response to what follows.
+  ...[
+    ['chunked\xa0', 'NBSP after chunked'],
+    ['\xa0chunked', 'NBSP before chunked'],
+    ['chunked;x=1', 'chunked with a parameter'],
+    ['chunked;', 'chunked with an empty parameter'],
+    ['chunked\x0c', 'form feed after chunked'],
+    ['chunked\x85', 'NEL (0x85) after chunked'],
+  ].map(([te, what]) => ({
+    name: `Transfer-Encoding: ${what} → 400 or 501, and nothing smuggled`,
+    rfc: '9112 §6.1, §11.2; 9110 §5.6.3',
+    request: postRaw([`Transfer-Encoding: ${te}`], '5\r\nhello\r\n0\r\n\r\n') + get('/hello.txt'),
+    expect: [{ status: [400, 501] }],
+    closed: true,
+  })),
   {
     name: 'Transfer-Encoding: Chunked is case-insensitive',
     rfc: '9112 §7',
