@@ -20,7 +20,7 @@ test('fourfold --help and serve --help list the commands and every flag', async 
 const usageErrors = [
   [['serve', '--bogus'], /unknown option '--bogus'/i],
   [['serve', '--model', 'nope'], /unknown model 'nope'/],
-  [['serve', '--model', 'thread'], /not available yet/],
+  [['serve', '--model', 'fork'], /unknown model 'fork' \(choose: iterative, process, prefork, thread, threadpool, event-loop\)/],
   [['serve', '--port', 'abc'], /--port expects a whole number/],
   [['serve', '--port', '70000'], /--port must be between 0 and 65535/],
   [['serve', '--header-timeout', 'soon'], /--header-timeout expects a duration/],

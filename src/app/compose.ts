@@ -29,7 +29,8 @@ export function composeApp(handler: HandlerApp | App | null, staticApp: StaticAp
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   };
 
-  if (handler === null) return { handle: fallback, close };
+  // Static files never read a body: it is discarded as it arrives (a 405 costs no memory).
+  if (handler === null) return { handle: fallback, wantsBody: () => false, close };
   if (!('handleOrUndefined' in handler)) return { handle: (req) => handler.handle(req), close };
 
   return {

@@ -42,7 +42,9 @@ Timeouts and limits
   --max-target <size>     longest request-target, else 414 (default: 8k)
   --max-header <size>     largest header section, else 431 (default: 16k)
   --max-headers <n>       most header fields, else 431 (default: 100)
-  --max-body <size>       largest request body, else 413 (default: 10mb)
+  --max-body <size>       largest request body as sent, else 413 (default: 1mb, as nginx)
+  --max-body-memory <size> memory all request bodies of one worker may hold,
+                          beyond it a body gets 503 (default: 256mb)
 
 Output
   --log <format>          access log on stdout: combined | json | off (default: combined)
@@ -77,6 +79,7 @@ const OPTIONS = {
   'max-header': { type: 'string' },
   'max-headers': { type: 'string' },
   'max-body': { type: 'string' },
+  'max-body-memory': { type: 'string' },
   log: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -125,6 +128,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     if (v['max-header'] !== undefined) o.limits.maxHeaderBytes = parseSize('max-header', v['max-header']);
     if (v['max-headers'] !== undefined) o.limits.maxHeaderCount = parseInteger('max-headers', v['max-headers'], 1, 10000);
     if (v['max-body'] !== undefined) o.limits.maxBody = parseSize('max-body', v['max-body']);
+    if (v['max-body-memory'] !== undefined) o.limits.maxBodyMemory = parseSize('max-body-memory', v['max-body-memory']);
     if (v.log !== undefined) {
       if (v.log !== 'combined' && v.log !== 'json' && v.log !== 'off') throw new RangeError(`--log must be combined, json or off, got '${v.log}'`);
       o.log = v.log;

@@ -7,6 +7,7 @@
 // so the result does not depend on how the stream was split.
 import { HttpError } from './errors.js';
 import { HEX_VALUE, TCHAR, FIELD_VCHAR } from './chars.js';
+import type { BodyBuffer } from './body.js';
 
 const enum S {
   Size,
@@ -31,13 +32,19 @@ export class ChunkedDecoder {
   private remaining = 0;
   private trailerLine = '';
   private trailerBytes = 0;
-  /** Decoded body parts (copies: the input buffer is reused by the caller). */
-  readonly parts: Buffer[] = [];
+  /** Decoded body bytes so far. */
   total = 0;
+  /**
+   * Body bytes as sent, chunk framing included: --max-body bounds these, so
+   * a million one-byte chunks cannot cost five times the limit on the wire.
+   */
+  private wire = 0;
 
   constructor(
     private readonly maxBody: number,
     private readonly maxTrailerBytes: number,
+    /** Where decoded data goes (copied: the input buffer is reused by the caller); null discards it. */
+    private readonly sink: BodyBuffer | null,
   ) {}
 
   get done(): boolean {
@@ -49,6 +56,7 @@ export class ChunkedDecoder {
     let i = start;
     while (i < end) {
       const c = buf[i];
+      if (this.state < S.Trailer && ++this.wire > this.maxBody) throw new HttpError(413, 'request body too large (chunk framing included)');
       switch (this.state) {
         case S.Size: {
           const v = HEX_VALUE[c];
@@ -96,9 +104,9 @@ export class ChunkedDecoder {
           continue;
         case S.Data: {
           const n = Math.min(this.remaining, end - i);
-          const part = Buffer.allocUnsafe(n);
-          buf.copy(part, 0, i, i + n);
-          this.parts.push(part);
+          this.wire += n - 1; // (its first byte was counted above)
+          if (this.wire > this.maxBody) throw new HttpError(413, 'request body too large (chunk framing included)');
+          if (this.sink !== null && !this.sink.append(buf, i, i + n)) throw new HttpError(503, 'the server is out of memory for request bodies');
           this.total += n;
           this.remaining -= n;
           i += n;

@@ -11,6 +11,7 @@
 import { HttpError } from './errors.js';
 import { parseHead, type HeadInfo } from './head.js';
 import { ChunkedDecoder } from './chunked.js';
+import { BodyBuffer, BodyBudget } from './body.js';
 import { ParsedRequest } from './request.js';
 import { headOverflow, type Limits } from './limits.js';
 
@@ -85,11 +86,22 @@ export class HttpConnection {
   private scanFrom = 0; // where the search for the end of the head resumes
   private peerClosed = false;
   private continueSent = false;
-  private bodyParts: Buffer[] = [];
+  private body: BodyBuffer | null = null; // null while none is kept (no body, or one being discarded)
   private bodyRemaining = 0;
   private chunked: ChunkedDecoder | null = null;
 
-  constructor(private readonly limits: Limits) {}
+  /**
+   * Decide, once a request's head is complete, whether its body is kept for
+   * the application (true) or read and thrown away as it arrives (false: a
+   * static file, a 405…). No hook: every body is kept.
+   */
+  keepBody: ((request: ParsedRequest) => boolean) | null = null;
+
+  constructor(
+    private readonly limits: Limits,
+    /** The memory all bodies of this worker may hold; by default one budget of --max-body-memory for this connection alone. */
+    private readonly budget: BodyBudget = new BodyBudget(limits.maxBodyMemory),
+  ) {}
 
   /** Hand over received bytes buf[start, end). They are only read until next() returns. */
   feed(buf: Buffer, start: number, end: number): void {
@@ -164,6 +176,7 @@ export class HttpConnection {
   /** The response to `request` has been written completely. */
   responseSent(): void {
     if (this.state !== State.Waiting) return;
+    this.releaseBody();
     this.requests++;
     this.state = this.keepAlive ? State.Idle : State.Closed;
   }
@@ -172,6 +185,22 @@ export class HttpConnection {
   close(): void {
     this.keepAlive = false;
     if (this.state !== State.Waiting) this.state = State.Closed;
+  }
+
+  /** The connection is gone: give back what it holds (the memory reserved for a body). */
+  dispose(): void {
+    this.releaseBody();
+    this.state = State.Closed;
+    this.src = EMPTY;
+    this.own = null;
+    this.pos = this.end = 0;
+  }
+
+  private releaseBody(): void {
+    if (this.body !== null) {
+      this.body.release();
+      this.body = null;
+    }
   }
 
   private step(): Event {
@@ -192,6 +221,8 @@ export class HttpConnection {
   }
 
   private failWith(e: HttpError): Event {
+    this.releaseBody();
+    this.chunked = null;
     this.error = e;
     this.keepAlive = false;
     this.state = State.Closed;
@@ -244,21 +275,22 @@ export class HttpConnection {
     this.keepAlive = this.info.keepAlive;
     this.continueSent = false;
 
+    const keep = this.keepBody === null || this.keepBody(req);
     if (this.info.chunked) {
-      this.chunked = new ChunkedDecoder(this.limits.maxBody, this.limits.maxHeaderBytes);
+      this.body = keep ? new BodyBuffer(this.budget) : null;
+      this.chunked = new ChunkedDecoder(this.limits.maxBody, this.limits.maxHeaderBytes, this.body);
       this.state = State.Body;
       return this.readBody();
     }
     const length = this.info.contentLength;
     if (length > 0) {
-      if (this.end - this.pos >= length) {
-        // The whole body is here already: one copy, out of the reused buffer.
-        req.body = Buffer.allocUnsafe(length);
-        src.copy(req.body, 0, this.pos, this.pos + length);
-        this.pos += length;
-        return this.complete();
+      if (keep) {
+        this.body = new BodyBuffer(this.budget, length);
+        if (!this.body.start()) {
+          this.body = null;
+          return this.fail(503, 'the server is out of memory for request bodies');
+        }
       }
-      this.bodyParts = [];
       this.bodyRemaining = length;
       this.state = State.Body;
       return this.readBody();
@@ -276,25 +308,17 @@ export class HttpConnection {
         throw e;
       }
       if (this.chunked.done) {
-        const parts = this.chunked.parts;
-        this.request.body = parts.length === 1 ? parts[0] : Buffer.concat(parts, this.chunked.total);
         this.chunked = null;
         return this.complete();
       }
     } else {
       const n = Math.min(this.bodyRemaining, this.end - this.pos);
       if (n > 0) {
-        const part = Buffer.allocUnsafe(n);
-        src.copy(part, 0, this.pos, this.pos + n);
-        this.bodyParts.push(part);
+        this.body?.append(src, this.pos, this.pos + n); // (its capacity was reserved at the head)
         this.pos += n;
         this.bodyRemaining -= n;
       }
-      if (this.bodyRemaining === 0) {
-        this.request.body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts);
-        this.bodyParts = [];
-        return this.complete();
-      }
+      if (this.bodyRemaining === 0) return this.complete();
     }
     if (this.info.expectContinue && !this.continueSent) {
       this.continueSent = true;
@@ -304,6 +328,7 @@ export class HttpConnection {
   }
 
   private complete(): Event {
+    this.request.body = this.body === null ? EMPTY : this.body.take();
     this.state = State.Waiting;
     return Event.Request;
   }

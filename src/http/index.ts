@@ -5,5 +5,6 @@ export { isToken, isFieldValue, listHas } from './chars.js';
 export type { Request, Reply, FileBody } from './types.js';
 export { HttpError } from './errors.js';
 export { defaultLimits, type Limits } from './limits.js';
+export { BodyBudget } from './body.js';
 export { httpDate } from './date.js';
 export { ParsedRequest } from './request.js';

@@ -10,15 +10,19 @@ export interface Limits {
   maxHeaderBytes: number;
   /** Most header fields in one request → 431. */
   maxHeaderCount: number;
-  /** Largest request body in bytes (after de-chunking) → 413. */
+  /** Largest request body in bytes as sent (chunk framing included) → 413. */
   maxBody: number;
+  /** Most bytes all request bodies of one worker process may hold at once → 503 for a body beyond it. */
+  maxBodyMemory: number;
 }
 
 export const defaultLimits: Readonly<Limits> = Object.freeze({
   maxTarget: 8 * 1024,
   maxHeaderBytes: 16 * 1024,
   maxHeaderCount: 100,
-  maxBody: 10 * 1024 * 1024,
+  // nginx's client_max_body_size: uploads larger than 1 MiB are the exception, and an opt-in.
+  maxBody: 1024 * 1024,
+  maxBodyMemory: 256 * 1024 * 1024,
 });
 
 /** Room for the request line's method, version and CRLF around a target of maxTarget bytes. */

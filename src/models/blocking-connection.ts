@@ -22,7 +22,8 @@ class SendTimeout extends Error {}
 
 export async function serveConnection(fd: number, ctx: ServerContext): Promise<void> {
   const { row, timeouts } = ctx;
-  const conn = new HttpConnection(ctx.limits);
+  const conn = new HttpConnection(ctx.limits, ctx.bodyBudget);
+  conn.keepBody = ctx.keepBody;
   const out = new Outgoing();
   row[Cell.Connections]++;
   row[Cell.Open]++;
@@ -113,6 +114,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
   } finally {
     row[Cell.State] = WorkerState.Closing;
     row[Cell.ConnFd] = -1; // before close(): the master must never close a number that may be reused
+    conn.dispose();
     if (linger) lingeringClose(fd);
     else sys.close(fd);
     row[Cell.Open]--;

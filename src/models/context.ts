@@ -4,7 +4,7 @@
 // from the same ServerConfig (createContext), loading the app itself.
 import { writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import type { Limits } from '../http/index.js';
+import { BodyBudget, type Limits, type Request } from '../http/index.js';
 import type { App } from '../app/types.js';
 import { AccessLog } from '../app/access-log.js';
 import { createStaticApp } from '../app/static/index.js';
@@ -16,6 +16,10 @@ import { Scoreboard, Cell, WorkerState } from './scoreboard.js';
 export class ServerContext {
   readonly limits: Limits;
   readonly timeouts: Timeouts;
+  /** The memory all request bodies in this process may hold (shared by its threads). */
+  readonly bodyBudget: BodyBudget;
+  /** Whether the app will read a request's body (else it is discarded as it arrives): the hook for HttpConnection.keepBody. */
+  readonly keepBody: ((request: Request) => boolean) | null;
   /** This worker's row in the scoreboard. */
   readonly row: Float64Array;
   /** Server messages (not the access log), to stderr unless quiet. Never throws. */
@@ -30,9 +34,13 @@ export class ServerContext {
     readonly slot: number,
     /** Shared with the master when the worker is a thread: an Int32Array's buffer. */
     stop: SharedArrayBuffer = new SharedArrayBuffer(4),
+    /** Shared with the master when the worker is a thread: the body budget's counter. */
+    bodyMemory: SharedArrayBuffer = new SharedArrayBuffer(4),
   ) {
     this.limits = config.limits;
     this.timeouts = config.timeouts;
+    this.bodyBudget = new BodyBudget(config.limits.maxBodyMemory, bodyMemory);
+    this.keepBody = typeof app.wantsBody === 'function' ? (req) => app.wantsBody!(req) : null;
     this.row = scoreboard.row(slot);
     this.row[Cell.Pid] = process.pid;
     this.row[Cell.ThreadId] = threadId;
@@ -94,11 +102,12 @@ export interface ContextParts {
   scoreboard?: Scoreboard;
   slot?: number;
   stop?: SharedArrayBuffer;
+  bodyMemory?: SharedArrayBuffer;
 }
 
 export async function createContext(config: ServerConfig, parts: ContextParts = {}): Promise<ServerContext> {
   const app = parts.app ?? (await buildApp(config, null));
-  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? Scoreboard.create(1), parts.slot ?? 0, parts.stop);
+  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? Scoreboard.create(1), parts.slot ?? 0, parts.stop, parts.bodyMemory);
 }
 
 /**

@@ -16,4 +16,6 @@ export interface Handoff {
   connFd: number;
   /** Threads only: the master's stop flag (an Int32Array's SharedArrayBuffer). */
   stop?: SharedArrayBuffer;
+  /** Threads only: the process's body-memory counter, shared by all its threads. */
+  bodyMemory?: SharedArrayBuffer;
 }

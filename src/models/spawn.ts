@@ -41,7 +41,7 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
     return stdio.length - 1;
   };
   // (A SharedArrayBuffer cannot cross into another process: the child has a stop flag of its own.)
-  const theirs: Handoff = { ...handoff, stop: undefined, listenFd: pass(handoff.listenFd), connFd: pass(handoff.connFd) };
+  const theirs: Handoff = { ...handoff, stop: undefined, bodyMemory: undefined, listenFd: pass(handoff.listenFd), connFd: pass(handoff.connFd) };
   if (ipc) stdio.push('ipc');
   return spawn(process.execPath, [...nodeFlags(), PROCESS_ENTRY], {
     stdio,

@@ -78,6 +78,7 @@ abstract class Pool {
       listenFd: options.listenFd,
       connFd: -1,
       stop: ctx.stopBuffer,
+      bodyMemory: ctx.bodyBudget.memory as SharedArrayBuffer,
     };
     const r = this.start(handoff);
     this.running[slot] = r;

@@ -21,7 +21,7 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
     closesFd: false, // one process, one descriptor table: the thread closes it
     onStop: () => wakeIdleConnections(ctx.scoreboard),
     start(fd, slot) {
-      const thread = spawnThread({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, stop: ctx.stopBuffer });
+      const thread = spawnThread({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, stop: ctx.stopBuffer, bodyMemory: ctx.bodyBudget.memory as SharedArrayBuffer });
       // Until the thread has taken the descriptor, it is ours to close if the thread dies.
       ctx.scoreboard.row(slot)[Cell.ConnFd] = fd;
       thread.on('error', (e) => ctx.notice(`thread ${thread.threadId} (slot ${slot}) failed: ${e.stack ?? e.message}`));

@@ -10,6 +10,7 @@ export async function workerContext(handoff: Handoff): Promise<ServerContext> {
     scoreboard: Scoreboard.attach(handoff.scoreboard),
     slot: handoff.slot,
     stop: handoff.stop,
+    bodyMemory: handoff.bodyMemory,
   });
 }
 

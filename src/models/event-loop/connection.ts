@@ -65,7 +65,8 @@ export class Connection implements FileEvent, Timed {
     readonly fd: number,
     private readonly host: ConnectionHost,
   ) {
-    this.http = new HttpConnection(host.ctx.limits);
+    this.http = new HttpConnection(host.ctx.limits, host.ctx.bodyBudget);
+    this.http.keepBody = host.ctx.keepBody;
   }
 
   /** Between requests with nothing in flight: safe to close on shutdown. */
@@ -319,6 +320,7 @@ export class Connection implements FileEvent, Timed {
       this.reply = null;
     }
     this.queue.clear();
+    this.http.dispose();
     const d = this.drained;
     this.drained = null;
     d?.();
