@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { serve, UsageError, type ServeOptions } from '../serve.js';
 import { MODELS } from '../models/index.js';
+import { guardProcess } from '../models/guard.js';
 import { parseDuration, parseSize, parseInteger } from './units.js';
 
 export const SERVE_HELP = `Usage: fourfold serve [root] [options]
@@ -39,6 +40,8 @@ Timeouts and limits
                           must not stall longer (default: 10s)
   --idle-timeout <dur>    keep-alive connections wait this long for a request (default: 5s)
   --send-timeout <dur>    give up on a client that does not read for (default: 30s)
+  --handler-timeout <dur> the app must answer (or stream its next chunk) within this,
+                          else 503, or the connection is cut (default: 30s)
   --max-target <size>     longest request-target, else 414 (default: 8k)
   --max-header <size>     largest header section, else 431 (default: 16k)
   --max-headers <n>       most header fields, else 431 (default: 100)
@@ -75,6 +78,7 @@ const OPTIONS = {
   'header-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'send-timeout': { type: 'string' },
+  'handler-timeout': { type: 'string' },
   'max-target': { type: 'string' },
   'max-header': { type: 'string' },
   'max-headers': { type: 'string' },
@@ -123,6 +127,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     if (v['header-timeout'] !== undefined) o.timeouts.headerMs = parseDuration('header-timeout', v['header-timeout']);
     if (v['idle-timeout'] !== undefined) o.timeouts.idleMs = parseDuration('idle-timeout', v['idle-timeout']);
     if (v['send-timeout'] !== undefined) o.timeouts.sendMs = parseDuration('send-timeout', v['send-timeout']);
+    if (v['handler-timeout'] !== undefined) o.timeouts.handlerMs = parseDuration('handler-timeout', v['handler-timeout']);
     o.limits = {};
     if (v['max-target'] !== undefined) o.limits.maxTarget = parseSize('max-target', v['max-target']);
     if (v['max-header'] !== undefined) o.limits.maxHeaderBytes = parseSize('max-header', v['max-header']);
@@ -160,6 +165,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  guardProcess();
   server = await serve(options);
   const workers = server.workers > 1 ? `, ${server.workers} workers` : '';
   process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model}${workers})\n`);
@@ -170,7 +176,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`fourfold: ${info?.name}${poller}: ${info?.summary}; pid ${process.pid}\n`);
   }
   if (stopRequested) void server.close();
-  await server.done;
+  try {
+    await server.done;
+  } catch (e) {
+    // The model gave up (e.g. its workers kept dying): say why, and fail, so a process manager restarts us.
+    process.stderr.write(`fourfold: ${e instanceof Error ? e.message : String(e)}\n`);
+    await server.close().catch(() => {});
+    return 1;
+  }
   await server.close();
   return 0;
 }

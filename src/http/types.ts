@@ -25,6 +25,8 @@ export interface Request {
   /** Peer address as text ("127.0.0.1", "::1") and port. */
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** Aborted when the client goes away before the response is sent, or the server gives up on the request. */
+  readonly signal: AbortSignal;
   /** First value of a header (name in lower case), or undefined. */
   header(name: string): string | undefined;
 }

@@ -31,7 +31,7 @@ export async function acceptLoop(ctx: ServerContext, listenFd: number, { maxConn
   await yieldToNode(); // let whoever waited for the start run before this thread blocks
   while (!ctx.stopping && (maxConnections === 0 || served < maxConnections)) {
     row[Cell.State] = WorkerState.Accepting;
-    ctx.log.flush();
+    ctx.flushLogBlocking();
     let fd: number;
     try {
       fd = sys.accept(listenFd); // blocks: this whole thread sleeps here

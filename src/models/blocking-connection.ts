@@ -12,7 +12,7 @@ import * as sys from '../sys/index.js';
 import { Event, HttpConnection, Outgoing, Phase, errorReply, type Reply, type Request } from '../http/index.js';
 import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
-import { callApp, prepare, finish } from './exchange.js';
+import { callApp, prepare, finish, release, tooLate, within, TIMED_OUT } from './exchange.js';
 import { yieldToNode } from './yield.js';
 
 /** One receive buffer per thread: a blocking thread serves one connection at a time. */
@@ -59,7 +59,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           sys.setRecvTimeout(fd, wait);
           armed = wait;
         }
-        ctx.log.flush();
+        ctx.flushLogBlocking();
         row[Cell.State] = phase === Phase.Idle ? WorkerState.KeepAlive : WorkerState.Reading; // (a master may wake a keep-alive wait)
         const n = sys.recv(fd, recvBuffer, 0, recvBuffer.length);
         if (n > 0) {
@@ -81,9 +81,19 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         row[Cell.State] = WorkerState.Handling;
         // A pipelined request parsed straight from the buffer started now.
         const startedAt = phase === Phase.Busy ? Date.now() : phaseStarted;
-        let reply = callApp(ctx, conn.request);
-        if (reply instanceof Promise) reply = await reply;
-        await respond(reply, conn.request, startedAt);
+        const req = conn.request;
+        let reply = callApp(ctx, req);
+        if (reply instanceof Promise) {
+          const answer = await within(reply, timeouts.handlerMs, release);
+          if (answer === TIMED_OUT) {
+            conn.close();
+            await respond(tooLate(ctx, req), req, startedAt);
+            linger = !conn.peerDone;
+            break;
+          }
+          reply = answer;
+        }
+        await respond(reply, req, startedAt);
         phase = Phase.Busy; // whatever comes next starts its own clock
         if (out.close) {
           linger = !conn.peerDone; // we close first: see lingeringClose()
@@ -127,7 +137,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     row[Cell.State] = WorkerState.Writing;
     let sent = 0;
     try {
-      sent = await writeOutgoing(fd, out, timeouts.sendMs);
+      sent = await writeOutgoing(fd, out, timeouts);
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent);
     }
@@ -173,8 +183,8 @@ function sendFile(fd: number, f: { fd: number; offset: number; length: number },
 }
 const writable = new sys.PollSet(1);
 
-/** Send one response completely; returns body bytes written. */
-async function writeOutgoing(fd: number, out: Outgoing, sendMs: number): Promise<number> {
+/** Send one response completely; returns the bytes written. */
+async function writeOutgoing(fd: number, out: Outgoing, { sendMs, handlerMs }: { sendMs: number; handlerMs: number }): Promise<number> {
   let total = 0;
   if (out.body !== null) {
     writeVector(fd, [out.head, out.body]);
@@ -184,11 +194,21 @@ async function writeOutgoing(fd: number, out: Outgoing, sendMs: number): Promise
   if (out.file !== null) total += sendFile(fd, out.file, sendMs);
 
   if (out.stream !== null) {
-    for await (const chunk of out.stream) {
-      const pieces = out.frame(chunk);
-      if (pieces.length === 0) continue;
-      writeVector(fd, pieces);
-      total += pieces[out.chunked ? 1 : 0].length;
+    const chunks = out.stream[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        // Each chunk must come within the handler timeout; the head is out, so a late one cuts the connection.
+        const next = await within(chunks.next(), handlerMs);
+        if (next === TIMED_OUT) throw new Error(`response stream produced nothing for ${handlerMs} ms; connection cut`);
+        if (next.done === true) break;
+        const pieces = out.frame(next.value);
+        if (pieces.length === 0) continue;
+        writeVector(fd, pieces);
+        total += pieces[out.chunked ? 1 : 0].length;
+      }
+    } catch (e) {
+      void chunks.return?.()?.catch(() => {});
+      throw e;
     }
     const last = out.end();
     if (last !== null) writeAll(fd, last, 0, last.length);

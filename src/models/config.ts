@@ -24,9 +24,15 @@ export interface Timeouts {
   idleMs: number;
   /** A send that makes no progress for this long gives up. */
   sendMs: number;
+  /**
+   * The application must answer (and a streamed body must yield its next
+   * chunk) within this: else 503 if nothing was sent yet, or the connection
+   * is cut. A handler that never settles cannot hold a connection forever.
+   */
+  handlerMs: number;
 }
 
-export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000 });
+export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000, handlerMs: 30_000 });
 
 /** Static-file choices, as serve() takes them (the root is separate). */
 export type StaticChoices = Omit<StaticOptions, 'root' | 'metadataTtlMs'>;

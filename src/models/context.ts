@@ -3,6 +3,7 @@
 // builds one in the master; every worker process or thread builds its own
 // from the same ServerConfig (createContext), loading the app itself.
 import { writeSync } from 'node:fs';
+import * as sys from '../sys/index.js';
 import { threadId } from 'node:worker_threads';
 import { BodyBudget, type Limits, type Request } from '../http/index.js';
 import type { App } from '../app/types.js';
@@ -50,6 +51,18 @@ export class ServerContext {
     this.notice = config.quiet ? () => {} : notice;
   }
 
+  /**
+   * Write the access log before this thread blocks. When stdout is a pipe
+   * whose reader is slow, wait a little for it (the lines stay queued
+   * either way: a blocking model may wait, an event loop may not — it
+   * watches stdout for writability instead, see event-loop/server.ts).
+   */
+  flushLogBlocking(): void {
+    if (this.log.flush()) return;
+    logWait.set(0, this.log.descriptor, sys.platform.POLLOUT);
+    if (sys.poll(logWait, 1, LOG_WAIT_MS) > 0) this.log.flush();
+  }
+
   /** Set on SIGINT/SIGTERM or close(): finish what is in flight, accept nothing new. Shared by every thread that holds the flag. */
   get stopping(): boolean {
     return this.stopFlag[0] !== 0;
@@ -83,12 +96,15 @@ export class ServerContext {
   }
 }
 
+const LOG_WAIT_MS = 100;
+const logWait = new sys.PollSet(1);
+
 /**
  * One line to stderr, written at once (a blocking model may not give Node's
  * streams a turn for a long time). A full or closed stderr must never take
  * the server down, so a failed write is dropped.
  */
-function notice(message: string): void {
+export function notice(message: string): void {
   try {
     writeSync(2, `fourfold: ${message}\n`);
   } catch {
@@ -103,11 +119,14 @@ export interface ContextParts {
   slot?: number;
   stop?: SharedArrayBuffer;
   bodyMemory?: SharedArrayBuffer;
+  /** A worker's log lines say which worker served them. */
+  worker?: 'process' | 'thread';
 }
 
 export async function createContext(config: ServerConfig, parts: ContextParts = {}): Promise<ServerContext> {
   const app = parts.app ?? (await buildApp(config, null));
-  return new ServerContext(config, app, new AccessLog(config.log), parts.scoreboard ?? Scoreboard.create(1), parts.slot ?? 0, parts.stop, parts.bodyMemory);
+  const log = new AccessLog(config.log, 1, { worker: parts.worker ?? null, notice: config.quiet ? undefined : notice });
+  return new ServerContext(config, app, log, parts.scoreboard ?? Scoreboard.create(1), parts.slot ?? 0, parts.stop, parts.bodyMemory);
 }
 
 /**

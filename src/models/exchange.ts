@@ -3,7 +3,7 @@
 // it afterwards (access log, scoreboard, file descriptors). The models differ
 // only in how they wait for bytes and write them.
 import { closeSync } from 'node:fs';
-import { encodeResponse, errorReply, type HttpConnection, type Outgoing, type Reply, type Request, type FileBody } from '../http/index.js';
+import { encodeResponse, errorReply, type HttpConnection, type Outgoing, type ParsedRequest, type Reply, type Request, type FileBody } from '../http/index.js';
 import type { ServerContext } from './context.js';
 import { Cell, countStatus } from './scoreboard.js';
 
@@ -36,6 +36,43 @@ export function callApp(ctx: ServerContext, req: Request): Reply | Promise<Reply
     );
   }
   return checked(ctx, req, r);
+}
+
+/** What a late answer turns into: a 503 when nothing was sent yet. */
+export function tooLate(ctx: ServerContext, req: ParsedRequest): Reply {
+  ctx.notice(`handler did not answer ${req.method} ${req.target} within ${ctx.timeouts.handlerMs} ms`);
+  req.abort('the handler took too long');
+  return errorReply(503, 'the application did not answer in time');
+}
+
+export const TIMED_OUT = Symbol('timed out');
+
+/**
+ * For blocking models: wait for `pending` at most `ms` (a setTimeout keeps
+ * Node's loop alive meanwhile: a promise that never settles cannot let the
+ * process drain and exit). TIMED_OUT when it took too long; `late` then
+ * receives its value whenever it comes (to release what it holds).
+ */
+export function within<T>(pending: Promise<T>, ms: number, late: (value: T) => void = () => {}): Promise<T | typeof TIMED_OUT> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      resolve(TIMED_OUT);
+    }, ms);
+    pending.then(
+      (value) => {
+        if (timedOut) return late(value);
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (e: unknown) => {
+        if (timedOut) return;
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** Encode `reply` into `out`; a reply that cannot be encoded becomes a 500. */

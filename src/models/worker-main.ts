@@ -5,8 +5,9 @@ import { Scoreboard } from './scoreboard.js';
 import { findModel } from './index.js';
 import type { Handoff } from './handoff.js';
 
-export async function workerContext(handoff: Handoff): Promise<ServerContext> {
+export async function workerContext(handoff: Handoff, worker: 'process' | 'thread'): Promise<ServerContext> {
   return createContext(handoff.config, {
+    worker,
     scoreboard: Scoreboard.attach(handoff.scoreboard),
     slot: handoff.slot,
     stop: handoff.stop,

@@ -5,6 +5,7 @@
 import { HANDOFF_VAR } from './spawn.js';
 import { workerContext, runWorker } from './worker-main.js';
 import type { Handoff } from './handoff.js';
+import { guardProcess } from './guard.js';
 
 const handoff = JSON.parse(process.env[HANDOFF_VAR] ?? 'null') as Handoff | null;
 if (handoff === null) {
@@ -12,9 +13,10 @@ if (handoff === null) {
   process.exit(2);
 }
 delete process.env[HANDOFF_VAR]; // not for the app's eyes, nor its children's
+guardProcess();
 
 try {
-  const ctx = await workerContext(handoff);
+  const ctx = await workerContext(handoff, 'process');
   const stop = () => ctx.stop();
   process.on('SIGTERM', stop);
   process.on('SIGINT', () => {}); // the terminal's Ctrl-C reaches the whole group: the master decides

@@ -5,9 +5,11 @@
 import { workerData, parentPort } from 'node:worker_threads';
 import { workerContext, runWorker } from './worker-main.js';
 import type { Handoff } from './handoff.js';
+import { guardProcess } from './guard.js';
 
 const handoff = workerData as Handoff;
-const ctx = await workerContext(handoff);
+guardProcess(); // (in a worker thread: its own, like its event loop)
+const ctx = await workerContext(handoff, 'thread');
 void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
 await runWorker(ctx, handoff);
 ctx.log.flush();

@@ -60,6 +60,11 @@ export class LightRequest {
     return this.#url;
   }
 
+  /** Aborted when the client goes away before the response is sent (the server's own signal, no real Request needed). */
+  get signal(): AbortSignal {
+    return this.#req.signal;
+  }
+
   get headers(): Headers {
     if (this.#real !== null) return this.#real.headers;
     return (this.#headers ??= headersFrom(this.#req.headers));
@@ -111,7 +116,8 @@ export class LightRequest {
     if (this.#real === null) {
       const body = this.#body();
       const method = this.#method;
-      const real = new GlobalRequest(this.#url, body === null ? { method, headers: this.#headers ?? undefined } : { method, headers: this.#headers ?? undefined, body });
+      const signal = this.#req.signal;
+      const real = new GlobalRequest(this.#url, body === null ? { method, headers: this.#headers ?? undefined, signal } : { method, headers: this.#headers ?? undefined, body, signal });
       // Appending to the Request's own Headers avoids building a second one for the constructor to copy.
       if (this.#headers === null) appendFields(real.headers, this.#req.headers);
       // A body already read here must be used up there too (bodyUsed, clone(), new Request(it)).

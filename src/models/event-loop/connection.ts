@@ -8,7 +8,7 @@
 import * as sys from '../../sys/index.js';
 import { Event, HttpConnection, Outgoing, Phase, errorReply, type Reply, type Request } from '../../http/index.js';
 import type { ServerContext } from '../context.js';
-import { callApp, prepare, finish, release } from '../exchange.js';
+import { callApp, prepare, finish, release, tooLate } from '../exchange.js';
 import { Cell } from '../scoreboard.js';
 import { READABLE, WRITABLE, FAILED } from './pollers/index.js';
 import type { Timed, TimeoutList } from './timeouts.js';
@@ -21,7 +21,14 @@ export interface ConnectionHost {
   readonly ctx: ServerContext;
   /** One receive buffer for all: a read is parsed before the next one happens. */
   readonly recvBuffer: Buffer;
-  readonly timeouts: { readonly header: TimeoutList; readonly idle: TimeoutList; readonly send: TimeoutList; readonly linger: TimeoutList };
+  readonly timeouts: {
+    readonly header: TimeoutList;
+    readonly idle: TimeoutList;
+    readonly send: TimeoutList;
+    readonly linger: TimeoutList;
+    /** The application must answer, and a stream yield its next chunk, within this. */
+    readonly handler: TimeoutList;
+  };
   /** The connection is done: forget it and close its descriptor. */
   closed(conn: Connection): void;
 }
@@ -60,6 +67,8 @@ export class Connection implements FileEvent, Timed {
   private startedAt = 0;
   private sentBytes = 0;
   private drained: (() => void) | null = null; // a stream waiting for room in the queue
+  /** Counts the application calls on this connection: an answer that comes after a timeout is for an old one. */
+  private calls = 0;
 
   constructor(
     readonly fd: number,
@@ -75,9 +84,19 @@ export class Connection implements FileEvent, Timed {
   }
 
   onTimeout(list: TimeoutList): void {
+    const { timeouts } = this.host;
     const phase = this.http.phase;
-    if (list === this.host.timeouts.header && this.state === State.Reading && (phase === Phase.Head || phase === Phase.Body)) {
+    if (list === timeouts.header && this.state === State.Reading && (phase === Phase.Head || phase === Phase.Body)) {
       this.respond(errorReply(408, 'the request did not arrive in time'), null, true);
+    } else if (list === timeouts.handler && this.state === State.Handling) {
+      this.calls++; // whatever the application answers later is dropped
+      this.host.loop.done();
+      this.state = State.Reading; // (respond() moves on from here)
+      this.http.close(); // "Connection: close": the answer that would have come is lost
+      this.respond(tooLate(this.host.ctx, this.http.request), this.http.request, true);
+    } else if (list === timeouts.handler && this.state === State.Streaming) {
+      this.host.ctx.notice(`response stream produced nothing for ${this.host.ctx.timeouts.handlerMs} ms; connection cut`);
+      this.close(); // the head is out: cutting the connection is the only signal left
     } else this.close();
   }
 
@@ -95,6 +114,7 @@ export class Connection implements FileEvent, Timed {
     try {
       n = sys.recv(this.fd, buf, 0, buf.length);
     } catch {
+      if (this.state === State.Handling || this.state === State.Streaming) this.http.request.abort('the client reset the connection');
       return this.close(); // reset by peer
     }
     if (n === sys.WOULD_BLOCK || n === sys.INTERRUPTED) return;
@@ -102,8 +122,11 @@ export class Connection implements FileEvent, Timed {
       if (n === 0) this.close(); // the client finished sending: now close quietly
       return;
     }
-    if (n === 0) this.http.feedEof();
-    else {
+    if (n === 0) {
+      this.http.feedEof();
+      // Gone while its request is being answered: tell the application (request.signal).
+      if (this.state === State.Handling || this.state === State.Streaming) this.http.request.abort('the client closed the connection');
+    } else {
       ctx.row[Cell.BytesIn] += n;
       if (this.http.phase === Phase.Idle) this.startedAt = loop.now; // a request begins with its first byte
       this.http.feed(buf, 0, n);
@@ -139,12 +162,19 @@ export class Connection implements FileEvent, Timed {
           if (this.startedAt === 0) this.startedAt = loop.now;
           const reply = callApp(ctx, req);
           if (reply instanceof Promise) {
+            // While the application works we still read: to notice a client that goes away.
             this.state = State.Handling;
-            this.want(0); // nothing to read or write while the application works
+            this.host.timeouts.handler.schedule(this, loop.now);
             loop.hold();
+            const call = ++this.calls;
             reply.then((rep) => {
+              if (call !== this.calls || this.closed) {
+                if (call === this.calls) loop.done();
+                return release(rep);
+              }
               loop.done();
-              if (this.closed) return release(rep);
+              if (this.timerList === this.host.timeouts.handler) this.timerList.cancel(this);
+              this.state = State.Reading;
               this.respond(rep, req, false);
               this.resume();
             });
@@ -192,14 +222,19 @@ export class Connection implements FileEvent, Timed {
 
   /** Pull a stream body into the queue, framed by http/, pausing while the queue is full. */
   private async pump(stream: AsyncIterable<unknown>): Promise<void> {
-    const { loop, ctx } = this.host;
+    const { loop, ctx, timeouts } = this.host;
     const out = this.out;
     this.state = State.Streaming;
     loop.hold();
+    const chunks = stream[Symbol.asyncIterator]();
     try {
-      for await (const chunk of stream) {
+      for (;;) {
+        timeouts.handler.schedule(this, loop.now); // the next chunk must come in time
+        const next = await chunks.next();
+        if (this.timerList === timeouts.handler) timeouts.handler.cancel(this);
         if (this.closed) break;
-        const pieces = out.frame(chunk);
+        if (next.done === true) break;
+        const pieces = out.frame(next.value);
         if (pieces.length === 0) continue;
         for (const p of pieces) this.queue.push(p);
         this.sentBytes += pieces[out.chunked ? 1 : 0].length;
@@ -211,7 +246,7 @@ export class Connection implements FileEvent, Timed {
       if (this.state === State.Streaming) {
         const last = out.end();
         if (last !== null) this.queue.push(last);
-      }
+      } else void chunks.return?.()?.catch(() => {});
     } catch (e) {
       ctx.notice(`response stream failed: ${e instanceof Error ? e.message : String(e)}`);
       // The head is out: the only honest signal left is to cut the connection.

@@ -7,8 +7,8 @@ import type { ServerContext } from '../context.js';
 import { Cell, WorkerState } from '../scoreboard.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { Acceptor } from './acceptor.js';
-import { READABLE } from './pollers/index.js';
-import type { EventLoop } from './loop.js';
+import { READABLE, WRITABLE } from './pollers/index.js';
+import type { EventLoop, FileEvent } from './loop.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const LINGER_MS = 1000;
@@ -32,6 +32,7 @@ export class LoopServer implements ConnectionHost {
       idle: loop.timeouts('idle', t.idleMs),
       send: loop.timeouts('send', t.sendMs),
       linger: loop.timeouts('linger', LINGER_MS),
+      handler: loop.timeouts('handler', t.handlerMs),
     };
     this.acceptor = new Acceptor(listenFd, loop, ctx, (fd) => this.adopt(fd));
     loop.onBeforeSleep(() => this.beforeSleep());
@@ -68,6 +69,23 @@ export class LoopServer implements ConnectionHost {
     this.timeouts.header.schedule(conn, loop.now);
   }
 
+  /** stdout is full (a slow reader of the log): let the loop tell us when it is writable again. */
+  private waitForStdout(): void {
+    if (this.stdoutWatch !== null) return;
+    const log = this.ctx.log;
+    const watch: FileEvent = {
+      fd: log.descriptor,
+      processEvent: () => {
+        if (!log.flush()) return;
+        this.loop.unwatch(watch);
+        this.stdoutWatch = null;
+      },
+    };
+    this.stdoutWatch = watch;
+    this.loop.watch(watch, WRITABLE);
+  }
+  private stdoutWatch: FileEvent | null = null;
+
   closed(conn: Connection): void {
     this.loop.unwatch(conn);
     sys.close(conn.fd);
@@ -78,7 +96,7 @@ export class LoopServer implements ConnectionHost {
 
   private beforeSleep(): void {
     const { ctx, loop } = this;
-    ctx.log.flush();
+    if (!ctx.log.flush()) this.waitForStdout();
     if (!ctx.stopping) return;
     if (this.stopDeadline === Infinity) {
       // Graceful shutdown begins: accept nothing new, close what is idle; the rest may finish.
