@@ -6,15 +6,14 @@
 // never waits on a microtask.
 
 import type { App, Reply, Request } from './types.js';
-import { isThenable, type HandlerApp } from './handler/load.js';
-import { text } from './handler/native.js';
+import type { HandlerApp } from './handler/load.js';
+import { isThenable } from './maybe-async.js';
+import { NOT_FOUND } from './replies.js';
 
 /** The static file server, as compose needs it: null when no file matches. */
 export interface StaticApp extends App {
   handleOrNull(request: Request): Reply | null;
 }
-
-const NOT_FOUND = text('Not Found\n', 404);
 
 /**
  * Compose a handler (a loaded module, or any App: an App never declines) and

@@ -11,8 +11,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Reply, Request } from '../types.js';
+import { isThenable } from '../maybe-async.js';
+import { NOT_FOUND } from '../replies.js';
 import { fetchAdapter, installFetchGlobals, type FetchFunction } from './fetch-adapter.js';
-import { text, type NativeHandler } from './native.js';
+import type { NativeHandler } from './native.js';
 
 /** A loaded handler: an App, plus the answer "not mine" for composing with static files. */
 export interface HandlerApp extends App {
@@ -20,8 +22,6 @@ export interface HandlerApp extends App {
   /** Like handle(), but undefined when the handler declines the request. */
   handleOrUndefined(request: Request): Reply | undefined | Promise<Reply | undefined>;
 }
-
-const NOT_FOUND = text('Not Found\n', 404);
 
 /**
  * Import the module at `modulePath` (relative to `cwd`) and adapt its default
@@ -81,10 +81,6 @@ export function handlerApp(value: unknown): HandlerApp | null {
   }
   const handle = fetchAdapter(fetch);
   return { kind: 'fetch', handleOrUndefined: handle, handle, close };
-}
-
-export function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /** A pointer for the common slip: named exports instead of a default one. */

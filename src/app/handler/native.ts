@@ -10,6 +10,7 @@
 //   const hello = text('Hello, World!');      // built once, at module load
 //   export default { handle: () => hello };   // returned for every request
 
+import { isFieldValue, isToken } from '../../http/index.js';
 import type { Reply, Request } from '../types.js';
 
 /** What a native handler module exports as its default. */
@@ -111,17 +112,14 @@ function isFlatList(h: HeaderFields): h is readonly string[] {
   return Array.isArray(h);
 }
 
-// RFC 9110 token characters for names; values without control characters
-// (CR/LF would let a value inject fields of its own).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
+// Names must be tokens, values free of control characters (CR/LF would let
+// a value inject fields of its own): http/'s rules, checked once here.
 function checkName(name: string): void {
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !isToken(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
 }
 
 function checkValue(name: string, value: string): void {
-  if (typeof value !== 'string' || BAD_VALUE.test(value)) {
+  if (typeof value !== 'string' || !isFieldValue(value)) {
     throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
   }
 }

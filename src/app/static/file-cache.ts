@@ -12,6 +12,11 @@
 // While the inode stays the same, a refresh keeps the descriptor. Caps on
 // cached and retired descriptors keep a crawl over many files from
 // exhausting the fd table: beyond them, requests get their own descriptor.
+//
+// realpathSync, statSync and openSync block the calling thread, in the event
+// loop too: a hit costs none of them, and a miss asks the kernel, which
+// answers from its dentry and inode caches nearly always (see index.ts for
+// why the static app does its fs work synchronously).
 import fs from 'node:fs';
 import { isInside } from './resolve.js';
 
