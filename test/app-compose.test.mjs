@@ -17,7 +17,7 @@ describe('composeApp', () => {
     },
   });
 
-  test('handler first; undefined falls through to static files, then 404; sync stays sync', async () => {
+  test('files first for GET, then the handler; undefined falls through to 404; sync stays sync', async () => {
     const handler = await loadHandler(`${APPS}/native-app.mjs`, ROOT);
     const app = composeApp(handler, statics());
     const hello = app.handle(request({ target: '/hello' }));
@@ -29,9 +29,9 @@ describe('composeApp', () => {
     assert.deepEqual({ ...nf }, { status: 404, headers: ['Content-Type', 'text/plain; charset=utf-8'], body: 'Not Found\n' });
   });
 
-  test('an asynchronous "not mine" falls through too', async () => {
+  test('handler first: an asynchronous "not mine" falls through to the files', async () => {
     const handler = await loadHandler(`${APPS}/async-app.mjs`, ROOT);
-    const app = composeApp(handler, statics());
+    const app = composeApp(handler, statics(), { order: 'handler-first' });
     const r = app.handle(request({ target: '/file.txt' }));
     assert.ok(r instanceof Promise);
     assert.equal(await r, fromStatic);
@@ -47,11 +47,15 @@ describe('composeApp', () => {
     assert.equal(composeApp(handler, null).handle(request({ target: '/x' })).status, 404);
   });
 
-  test('a plain App as handler answers everything', () => {
+  test('a plain App as handler answers everything the files do not (everything, handler first)', () => {
     const calls = [];
     const app = composeApp({ handle: () => text('app') }, statics(calls));
-    assert.equal(app.handle(request({ target: '/file.txt' })).body, 'app');
-    assert.deepEqual(calls, []);
+    assert.equal(app.handle(request({ target: '/file.txt' })), fromStatic);
+    assert.equal(app.handle(request({ target: '/other' })).body, 'app');
+    const first = [];
+    const handlerFirst = composeApp({ handle: () => text('app') }, statics(first), { order: 'handler-first' });
+    assert.equal(handlerFirst.handle(request({ target: '/file.txt' })).body, 'app');
+    assert.deepEqual(first, []);
   });
 
   test('errors of the handler reach the caller', async () => {

@@ -140,7 +140,7 @@ describe('a native module of plain objects, run the npx way (fourfold not instal
       assert.ok(!r.body.toString().includes('never sent'));
     }
     const { stderr } = s.server.output();
-    assert.match(stderr, /GET \/bad-header: .*invalid header name "bad name"/);
+    assert.match(stderr, /GET \/bad-header: .*invalid header name: "bad name"/);
     assert.match(stderr, /GET \/bad-status: .*status must be an integer from 200 to 999, got 99/);
     assert.match(stderr, /GET \/bad-body: .*body must be a string, bytes, an async iterable or null, got a number/);
   });

@@ -7,7 +7,7 @@ import { text, html, json, reply, redirect } from '../dist/app/handler/native.js
 describe('native helpers', () => {
   test('text(): text/plain, status 200, frozen', () => {
     const r = text('hi');
-    assert.deepEqual({ ...r }, { status: 200, headers: ['content-type', 'text/plain; charset=utf-8'], body: 'hi' });
+    assert.deepEqual({ ...r }, { status: 200, headers: ['Content-Type', 'text/plain; charset=utf-8'], body: 'hi' });
     assert.ok(Object.isFrozen(r));
     assert.ok(Object.isFrozen(r.headers));
     assert.throws(() => {
@@ -23,20 +23,20 @@ describe('native helpers', () => {
   });
 
   test('html() and json()', () => {
-    assert.deepEqual(html('<p>x</p>', 201).headers, ['content-type', 'text/html; charset=utf-8']);
+    assert.deepEqual(html('<p>x</p>', 201).headers, ['Content-Type', 'text/html; charset=utf-8']);
     assert.equal(html('<p>x</p>', 201).status, 201);
     const j = json({ a: [1, 'two'] }, 202);
     assert.equal(j.status, 202);
     assert.equal(j.body, '{"a":[1,"two"]}');
-    assert.deepEqual(j.headers, ['content-type', 'application/json']);
+    assert.deepEqual(j.headers, ['Content-Type', 'application/json']);
     assert.throws(() => json(undefined), /not JSON-serializable/);
     assert.throws(() => json(() => 1), TypeError);
   });
 
   test('extra fields: object or flat list; a content-type of the user replaces the default', () => {
-    assert.deepEqual(text('x', 200, { 'cache-control': 'no-store' }).headers, ['content-type', 'text/plain; charset=utf-8', 'cache-control', 'no-store']);
+    assert.deepEqual(text('x', 200, { 'cache-control': 'no-store' }).headers, ['Content-Type', 'text/plain; charset=utf-8', 'cache-control', 'no-store']);
     assert.deepEqual(text('x', 200, ['Content-Type', 'text/csv', 'x-a', '1']).headers, ['Content-Type', 'text/csv', 'x-a', '1']);
-    assert.deepEqual(json(0, 200, { 'set-cookie': ['a=1', 'b=2'] }).headers, ['content-type', 'application/json', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
+    assert.deepEqual(json(0, 200, { 'set-cookie': ['a=1', 'b=2'] }).headers, ['Content-Type', 'application/json', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
     assert.ok(Object.isFrozen(text('x', 200, { a: 'b' }).headers));
   });
 
@@ -45,7 +45,7 @@ describe('native helpers', () => {
     const bytes = Buffer.from([1, 2, 3]);
     const r = reply(200, bytes, ['content-type', 'application/octet-stream']);
     assert.equal(r.body, bytes);
-    assert.deepEqual({ ...redirect('/there') }, { status: 302, headers: ['location', '/there'], body: null });
+    assert.deepEqual({ ...redirect('/there') }, { status: 302, headers: ['Location', '/there'], body: null });
     assert.equal(redirect('/x', 308).status, 308);
     assert.throws(() => redirect('/x', 200), RangeError);
   });

@@ -3,7 +3,6 @@
 // in, and for each of those representations its prepared, frozen header
 // lists. http/ encodes a frozen list once, so a hot file's headers cost no
 // string building at all.
-import { ALLOW_ANY_ORIGIN } from '../cors.js';
 import { COMPRESS_MAX, COMPRESS_MIN } from '../encoding/compress.js';
 import type { Entry } from './file-cache.js';
 import { mimeFor } from './mime.js';
@@ -50,7 +49,6 @@ export interface MetaSettings {
   readonly compress: boolean;
   /** Cache-Control for every file response, if any. */
   readonly cacheControl: string | undefined;
-  readonly cors: boolean;
 }
 
 /**
@@ -76,7 +74,6 @@ export function describeFile(entry: FileEntry, settings: MetaSettings, hasSiblin
   const extra: string[] = [];
   if (settings.cacheControl !== undefined) extra.push('Cache-Control', settings.cacheControl);
   if (vary) extra.push('Vary', 'Accept-Encoding');
-  if (settings.cors) extra.push(...ALLOW_ANY_ORIGIN);
 
   const representation = (coding: string | null): Representation => {
     const etag = coding === null ? `"${validator}"` : `"${validator}-${coding}"`;

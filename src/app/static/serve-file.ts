@@ -13,6 +13,8 @@ import type { RequestFields } from './request-fields.js';
 import { smallFileBytes } from './small-files.js';
 
 /** Builds the error replies of this app (412, 416) with its usual fields. */
+const VARY: readonly string[] = Object.freeze(['Vary', 'Accept-Encoding']);
+
 export type ErrorReply = (status: number, extra?: readonly string[]) => Reply;
 
 export class FileReplies {
@@ -34,17 +36,9 @@ export class FileReplies {
     const head = method === 'HEAD';
 
     // 1. Which representation: Range only ever applies to identity.
-    let coding: Coding = 'identity';
-    let sibling: FileEntry | null = null;
-    if (f.range === undefined && f.acceptEncoding !== undefined && (meta.onTheFly || meta.hasBr || meta.hasGz)) {
-      coding = negotiateEncoding(f.acceptEncoding, meta.onTheFly || meta.hasBr, meta.onTheFly || meta.hasGz);
-      if (coding !== 'identity' && (coding === 'br' ? meta.hasBr : meta.hasGz)) {
-        sibling = this.sibling(entry, coding === 'br' ? '.br' : '.gz', now);
-        if (sibling === null && !meta.onTheFly) coding = 'identity'; // it vanished since
-      }
-    }
+    const { coding, sibling } = this.representation(entry, f.range === undefined ? f.acceptEncoding : undefined, now);
     const rep = coding === 'identity' ? meta.identity : coding === 'br' ? meta.br : meta.gzip;
-    const vary = meta.vary ? ['Vary', 'Accept-Encoding'] : undefined;
+    const vary = meta.vary ? VARY : undefined;
 
     // 2. Preconditions (§13.2.2).
     const verdict = evaluatePreconditions(f, rep.etag, meta.lastModifiedMs, meta.lastModified);
@@ -76,22 +70,56 @@ export class FileReplies {
       }
     }
 
-    // 4. The whole representation.
-    let body: Reply['body'];
-    if (coding === 'identity') body = size === 0 ? null : this.fileBody(entry, 0, size, head);
-    else if (sibling !== null) body = sibling.size === 0 ? null : this.fileBody(sibling, 0, sibling.size, head);
-    else
-      body = compressedBody(
-        this.compressed,
-        coding === 'br' ? meta.brKey : meta.gzipKey,
-        coding,
-        entry.real,
-        this.cache.cachedFd(entry, false),
-        size,
-        meta.textual,
-      );
-    // The frozen header list is shared by every response for this file: http/ encodes it once.
-    return { status: 200, headers: rep.ok as string[], body };
+    // 4. The whole representation. Its frozen header list is shared by every
+    // response for this file: http/ encodes it once.
+    return { status: 200, headers: rep.ok as string[], body: this.wholeBody(entry, coding, sibling, head) };
+  }
+
+  /**
+   * The file behind `entry` as the body of an error page (the root's
+   * 404.html): the coding negotiated as for any file, but no validators, no
+   * ranges, no preconditions — they describe the resource asked for, which
+   * does not exist.
+   */
+  page(status: number, method: string, entry: FileEntry, acceptEncoding: string | undefined, now: number): Reply {
+    const meta = entry.data!;
+    const { coding, sibling } = this.representation(entry, acceptEncoding, now);
+    const headers = ['Content-Type', meta.contentType];
+    if (coding !== 'identity') headers.push('Content-Encoding', coding);
+    if (meta.vary) headers.push(...VARY);
+    return { status, headers, body: this.wholeBody(entry, coding, sibling, method === 'HEAD') };
+  }
+
+  /** The coding to send the file in, and the precompressed sibling that holds it (if one does). */
+  private representation(entry: FileEntry, acceptEncoding: string | undefined, now: number): { coding: Coding; sibling: FileEntry | null } {
+    const meta = entry.data!;
+    let coding: Coding = 'identity';
+    let sibling: FileEntry | null = null;
+    if (acceptEncoding !== undefined && (meta.onTheFly || meta.hasBr || meta.hasGz)) {
+      coding = negotiateEncoding(acceptEncoding, meta.onTheFly || meta.hasBr, meta.onTheFly || meta.hasGz);
+      if (coding !== 'identity' && (coding === 'br' ? meta.hasBr : meta.hasGz)) {
+        sibling = this.sibling(entry, coding === 'br' ? '.br' : '.gz', now);
+        if (sibling === null && !meta.onTheFly) coding = 'identity'; // it vanished since
+      }
+    }
+    return { coding, sibling };
+  }
+
+  /** All of the file in `coding`: its bytes, a precompressed sibling's, or compressed now (cached). */
+  private wholeBody(entry: FileEntry, coding: Coding, sibling: FileEntry | null, head: boolean): Reply['body'] {
+    const meta = entry.data!;
+    const size = entry.size;
+    if (coding === 'identity') return size === 0 ? null : this.fileBody(entry, 0, size, head);
+    if (sibling !== null) return sibling.size === 0 ? null : this.fileBody(sibling, 0, sibling.size, head);
+    return compressedBody(
+      this.compressed,
+      coding === 'br' ? meta.brKey : meta.gzipKey,
+      coding,
+      entry.real,
+      this.cache.cachedFd(entry, false),
+      size,
+      meta.textual,
+    );
   }
 
   /** A precompressed sibling that exists, is a file and is not older than the original. */
