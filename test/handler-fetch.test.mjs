@@ -251,7 +251,7 @@ describe('fetch adapter: Response', () => {
           c.enqueue(new Uint8Array([1]));
           return;
         }
-        await sleep(5);
+        await sleep(50); // "later": well after the read-ahead gave up waiting, even on a loaded machine
         c.error(new Error('late failure'));
       },
     });

@@ -53,6 +53,11 @@ export class CompressedCache {
  * The compressed body of a file: from the cache, compressed right now (small
  * files), or as a stream that fills the cache once it has been read to the end.
  * `fd` is an open descriptor for the small case, or -1 to open `file` here.
+ *
+ * The small case reads and compresses on the calling thread (event loop
+ * included): at most SYNC_COMPRESS_MAX bytes, a few ms, once per version of
+ * the file, since the result is cached. Larger files stream through zlib,
+ * which works on libuv's thread pool.
  */
 export function compressedBody(
   cache: CompressedCache,
