@@ -2,32 +2,21 @@
 // deletions, truncation in place, rewrites, renames over the file, files
 // that appear, small files answered from memory. cacheMetadataMs is the
 // opt-in that trades this for a little speed.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createStaticApp } from '../dist/app/static/index.js';
-import { makeRequest, makeSite, field, bodyOf } from './fixtures/app-requests.mjs';
+import { siteFixture, field, bodyOf } from './fixtures/app-requests.mjs';
 
-let site;
-const apps = [];
-before(() => (site = makeSite('fresh', { 'index.html': 'home\n' })));
-after(() => {
-  apps.forEach((a) => a.close());
-  site.remove();
-});
-function app(options = {}) {
-  const a = createStaticApp({ root: site.dir, ...options });
-  apps.push(a);
-  return a;
-}
-const get = (a, target, headers) => a.handle(makeRequest('GET', target, headers));
+const { app, get, ...fixture } = siteFixture('fresh', { 'index.html': 'home\n' });
+/** The absolute path of `rel` in the site. */
+const sitePath = (rel) => fixture.site.file(rel);
 
 // Both ways a file's bytes travel: from memory (small files) and by sendfile.
 for (const [how, memoryMaxBytes] of [['from memory', 16 * 1024], ['by sendfile', 0]]) {
   describe(`served ${how}`, () => {
     test('a deleted file is gone at once; a new one is there at once', async () => {
       const a = app({ memoryMaxBytes });
-      const file = site.file(`gone-${memoryMaxBytes}.txt`);
+      const file = sitePath(`gone-${memoryMaxBytes}.txt`);
       const target = `/gone-${memoryMaxBytes}.txt`;
       assert.equal(get(a, target).status, 404);
       fs.writeFileSync(file, 'here\n');
@@ -38,7 +27,7 @@ for (const [how, memoryMaxBytes] of [['from memory', 16 * 1024], ['by sendfile',
 
     test('truncated or rewritten in place (same inode): the new length and bytes at once', async () => {
       const a = app({ memoryMaxBytes });
-      const file = site.file(`edit-${memoryMaxBytes}.txt`);
+      const file = sitePath(`edit-${memoryMaxBytes}.txt`);
       const target = `/edit-${memoryMaxBytes}.txt`;
       fs.writeFileSync(file, 'a rather long first version\n');
       const first = get(a, target);
@@ -56,7 +45,7 @@ for (const [how, memoryMaxBytes] of [['from memory', 16 * 1024], ['by sendfile',
 
     test('renamed over (a new inode, as deploy tools do): the new file at once', async () => {
       const a = app({ memoryMaxBytes });
-      const file = site.file(`swap-${memoryMaxBytes}.txt`);
+      const file = sitePath(`swap-${memoryMaxBytes}.txt`);
       fs.writeFileSync(file, 'old\n');
       assert.equal((await bodyOf(get(a, `/swap-${memoryMaxBytes}.txt`))).toString(), 'old\n');
       fs.writeFileSync(file + '.tmp', 'new\n');
@@ -70,22 +59,22 @@ for (const [how, memoryMaxBytes] of [['from memory', 16 * 1024], ['by sendfile',
 describe('directories and pages change too', () => {
   test('an index.html that appears, and a directory that becomes a file', async () => {
     const a = app({ notFoundPage: false });
-    fs.mkdirSync(site.file('d'));
+    fs.mkdirSync(sitePath('d'));
     assert.equal(get(a, '/d/').status, 404);
-    fs.writeFileSync(site.file('d/index.html'), 'd\n');
+    fs.writeFileSync(sitePath('d/index.html'), 'd\n');
     assert.equal((await bodyOf(get(a, '/d/'))).toString(), 'd\n');
-    fs.rmSync(site.file('d'), { recursive: true });
-    fs.writeFileSync(site.file('d'), 'now a file\n');
+    fs.rmSync(sitePath('d'), { recursive: true });
+    fs.writeFileSync(sitePath('d'), 'now a file\n');
     assert.equal((await bodyOf(get(a, '/d'))).toString(), 'now a file\n');
-    fs.rmSync(site.file('d'));
+    fs.rmSync(sitePath('d'));
   });
 
   test('a 404.html that appears or goes', async () => {
     const a = app();
     assert.equal(get(a, '/nothing').body, 'Not Found\n');
-    fs.writeFileSync(site.file('404.html'), 'lost\n');
+    fs.writeFileSync(sitePath('404.html'), 'lost\n');
     assert.equal((await bodyOf(get(a, '/nothing'))).toString(), 'lost\n');
-    fs.rmSync(site.file('404.html'));
+    fs.rmSync(sitePath('404.html'));
     assert.equal(get(a, '/nothing').body, 'Not Found\n');
   });
 });
@@ -93,7 +82,7 @@ describe('directories and pages change too', () => {
 describe('cacheMetadataMs (opt-in)', () => {
   test('trusts what it knows for that long: an edit goes unseen, then is seen', async () => {
     const a = app({ cacheMetadataMs: 50 });
-    const file = site.file('trusted.txt');
+    const file = sitePath('trusted.txt');
     fs.writeFileSync(file, 'one\n');
     assert.equal((await bodyOf(get(a, '/trusted.txt'))).toString(), 'one\n');
     fs.writeFileSync(file, 'two, longer\n');

@@ -1,36 +1,21 @@
 // What the static app answers when the path names no file, in process: the
 // root's 404.html as the body of 404s, clean URLs (/about → about.html), and
 // how both sit with a single-page app's fallback; each can be turned off.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStaticApp } from '../dist/app/static/index.js';
-import { makeRequest, makeSite, field, bodyOf, decode } from './fixtures/app-requests.mjs';
+import { siteFixture, makeRequest, field, bodyOf, decode } from './fixtures/app-requests.mjs';
 
 const PAGE = `<!doctype html><h1>Not here</h1>\n${'<p>Try the home page.</p>\n'.repeat(60)}`;
-let site;
-const apps = [];
-before(() => {
-  site = makeSite('pages', {
-    'index.html': 'home\n',
-    '404.html': PAGE,
-    'about.html': 'about\n',
-    'docs/intro.html': 'intro\n',
-    'docs/index.html': 'docs\n',
-    'both.html': 'both as a file\n',
-    'both/index.html': 'both as a directory\n',
-    'data.json': '{}\n',
-  });
+const { app, get } = siteFixture('pages', {
+  'index.html': 'home\n',
+  '404.html': PAGE,
+  'about.html': 'about\n',
+  'docs/intro.html': 'intro\n',
+  'docs/index.html': 'docs\n',
+  'both.html': 'both as a file\n',
+  'both/index.html': 'both as a directory\n',
+  'data.json': '{}\n',
 });
-after(() => {
-  apps.forEach((a) => a.close());
-  site.remove();
-});
-function app(options = {}) {
-  const a = createStaticApp({ root: site.dir, ...options });
-  apps.push(a);
-  return a;
-}
-const get = (a, target, headers) => a.handle(makeRequest('GET', target, headers));
 
 describe('the 404 page', () => {
   test('404.html is the body of 404s: status 404, text/html, no validators', async () => {

@@ -1,38 +1,24 @@
 // Which file a request path names, in process: dot segments at the end of a
 // path (RFC 3986 §5.2.4), directory redirects that keep to this host, and the
 // dotfile rule applied to where a symlink leads.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStaticApp } from '../dist/app/static/index.js';
-import { makeRequest, makeSite, field, bodyOf } from './fixtures/app-requests.mjs';
+import { siteFixture, makeRequest, makeSite, field, bodyOf } from './fixtures/app-requests.mjs';
 
-let site;
-const apps = [];
-before(() => {
-  site = makeSite(
-    'paths',
-    {
-      'index.html': 'home\n',
-      'hello.txt': 'hello\n',
-      'sub/index.html': 'sub\n',
-      'docs/guide/index.html': 'guide\n',
-      '.git/config': '[core]\n',
-      '.well-known/security.txt': 'Contact: x\n',
-      'public/config': 'public\n',
-    },
-    { gitlink: '.git', 'git-config': '.git/config', wk: '.well-known', pub: 'public' },
-  );
-});
-after(() => {
-  apps.forEach((a) => a.close());
-  site.remove();
-});
-function app(options = {}) {
-  const a = createStaticApp({ root: site.dir, ...options });
-  apps.push(a);
-  return a;
-}
-const get = (a, target) => a.handle(makeRequest('GET', target));
+const { app, get } = siteFixture(
+  'paths',
+  {
+    'index.html': 'home\n',
+    'hello.txt': 'hello\n',
+    'sub/index.html': 'sub\n',
+    'docs/guide/index.html': 'guide\n',
+    '.git/config': '[core]\n',
+    '.well-known/security.txt': 'Contact: x\n',
+    'public/config': 'public\n',
+  },
+  { gitlink: '.git', 'git-config': '.git/config', wk: '.well-known', pub: 'public' },
+);
 
 describe('dot segments', () => {
   test('a path ending in "." or ".." names a directory: served, never a redirect to "//"', async () => {

@@ -8,58 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createStaticApp } from '../dist/app/static/index.js';
 import { parseHttpDate } from '../dist/app/static/conditional.js';
-
-// --- helpers -------------------------------------------------------------------
-
-function makeRequest(method, target, headers = {}) {
-  const q = target.indexOf('?');
-  const p = target === '*' ? '*' : q < 0 ? target : target.slice(0, q);
-  const flat = [];
-  for (const [name, value] of Object.entries(headers)) flat.push(name.toLowerCase(), String(value));
-  return {
-    method,
-    target,
-    path: p,
-    query: q < 0 ? '' : target.slice(q + 1),
-    minor: 1,
-    headers: flat,
-    body: Buffer.alloc(0),
-    remoteAddress: '127.0.0.1',
-    remotePort: 40000,
-    header(name) {
-      const i = flat.indexOf(name.toLowerCase());
-      return i < 0 || i % 2 ? undefined : flat[i + 1];
-    },
-  };
-}
-
-function header(reply, name) {
-  const h = reply.headers;
-  for (let i = 0; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-}
-
-/** The body bytes, whatever form the Reply chose; closes closeAfter descriptors. */
-async function bodyOf(reply) {
-  const b = reply.body;
-  if (b === null) return Buffer.alloc(0);
-  if (typeof b === 'string') return Buffer.from(b);
-  if (b instanceof Uint8Array) return Buffer.from(b);
-  if (b.kind === 'file') {
-    const buf = Buffer.alloc(b.length);
-    let done = 0;
-    while (done < b.length) {
-      const n = fs.readSync(b.fd, buf, done, b.length - done, b.offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (b.closeAfter) fs.closeSync(b.fd);
-    return buf;
-  }
-  const chunks = [];
-  for await (const c of b) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
+import { makeRequest, field as header, bodyOf } from './fixtures/app-requests.mjs';
 
 // --- fixtures ------------------------------------------------------------------
 
