@@ -8,58 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createStaticApp } from '../dist/app/static/index.js';
 import { parseHttpDate } from '../dist/app/static/conditional.js';
-
-// --- helpers -------------------------------------------------------------------
-
-function makeRequest(method, target, headers = {}) {
-  const q = target.indexOf('?');
-  const p = target === '*' ? '*' : q < 0 ? target : target.slice(0, q);
-  const flat = [];
-  for (const [name, value] of Object.entries(headers)) flat.push(name.toLowerCase(), String(value));
-  return {
-    method,
-    target,
-    path: p,
-    query: q < 0 ? '' : target.slice(q + 1),
-    minor: 1,
-    headers: flat,
-    body: Buffer.alloc(0),
-    remoteAddress: '127.0.0.1',
-    remotePort: 40000,
-    header(name) {
-      const i = flat.indexOf(name.toLowerCase());
-      return i < 0 || i % 2 ? undefined : flat[i + 1];
-    },
-  };
-}
-
-function header(reply, name) {
-  const h = reply.headers;
-  for (let i = 0; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-}
-
-/** The body bytes, whatever form the Reply chose; closes closeAfter descriptors. */
-async function bodyOf(reply) {
-  const b = reply.body;
-  if (b === null) return Buffer.alloc(0);
-  if (typeof b === 'string') return Buffer.from(b);
-  if (b instanceof Uint8Array) return Buffer.from(b);
-  if (b.kind === 'file') {
-    const buf = Buffer.alloc(b.length);
-    let done = 0;
-    while (done < b.length) {
-      const n = fs.readSync(b.fd, buf, done, b.length - done, b.offset + done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (b.closeAfter) fs.closeSync(b.fd);
-    return buf;
-  }
-  const chunks = [];
-  for await (const c of b) chunks.push(Buffer.from(c));
-  return Buffer.concat(chunks);
-}
+import { makeRequest, field as header, bodyOf } from './fixtures/app-requests.mjs';
 
 // --- fixtures ------------------------------------------------------------------
 
@@ -690,36 +639,34 @@ describe('metadata cache and robustness', () => {
     assert.throws(() => fs.fstatSync(r1.body.fd), /EBADF/);
   });
 
-  test('metadataTtlMs:0 sees changes at once, with fresh descriptors', () => {
+  test('by default the next request sees a change (one stat a request), descriptors still cached', () => {
     const file = path.join(root, 'changing.txt');
     fs.writeFileSync(file, 'one');
-    const a = app({ metadataTtlMs: 0 });
+    const a = app();
     const r1 = get(a, '/changing.txt');
-    assert.equal(r1.body.closeAfter, true);
-    fs.closeSync(r1.body.fd);
+    assert.equal(r1.body.closeAfter, false);
     fs.writeFileSync(file, 'three');
     const r2 = get(a, '/changing.txt');
     assert.equal(r2.body.length, 5);
     assert.notEqual(header(r2, 'etag'), header(r1, 'etag'));
-    fs.closeSync(r2.body.fd);
     fs.rmSync(file);
     assert.equal(get(a, '/changing.txt').status, 404);
   });
 
-  test('within the TTL the cached metadata is used', () => {
+  test('with cacheMetadataMs the cached metadata is trusted for that long', () => {
     const file = path.join(root, 'cached.txt');
     fs.writeFileSync(file, 'one');
-    const a = app({ metadataTtlMs: 60_000 });
+    const a = app({ cacheMetadataMs: 60_000 });
     const e1 = header(get(a, '/cached.txt'), 'etag');
     fs.writeFileSync(file, 'changed');
     assert.equal(header(get(a, '/cached.txt'), 'etag'), e1);
     fs.rmSync(file);
   });
 
-  test('expiry keeps the descriptor of an unchanged inode and never closes one in flight', async () => {
+  test('a change keeps the descriptor of an unchanged inode and never closes one in flight', async () => {
     const file = path.join(root, 'swap.txt');
     fs.writeFileSync(file, 'first');
-    const a = app({ metadataTtlMs: 1 });
+    const a = app();
     const r1 = get(a, '/swap.txt');
     assert.equal(r1.body.closeAfter, false);
     await new Promise((r) => setTimeout(r, 5));
@@ -766,7 +713,7 @@ describe('small files from memory', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-small-'));
     fs.writeFileSync(path.join(dir, 'small.txt'), 'tiny\n');
     fs.writeFileSync(path.join(dir, 'large.bin'), Buffer.alloc(20000, 1));
-    const a = createStaticApp({ root: dir, metadataTtlMs: 0 });
+    const a = createStaticApp({ root: dir });
     try {
       const r = a.handle(makeRequest('GET', '/small.txt'));
       assert.ok(r.body instanceof Uint8Array);

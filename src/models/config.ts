@@ -35,10 +35,16 @@ export interface Timeouts {
 export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000, handlerMs: 30_000 });
 
 /** Static-file choices, as serve() takes them (the root is separate). */
-export type StaticChoices = Omit<StaticOptions, 'root' | 'metadataTtlMs'>;
+export type StaticChoices = Omit<StaticOptions, 'root'>;
 
-/** Static-file choices (dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, memoryMaxBytes) come from StaticOptions. */
+/** Static-file choices (dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, notFoundPage, cleanUrls, cacheMetadataMs, memoryMaxBytes) come from StaticOptions. */
 export interface ServeOptions extends StaticChoices {
+  /**
+   * With both a handler and a root: 'files-first' (default) serves an existing
+   * file and gives everything else to the handler; 'handler-first' asks the
+   * handler first (a native one may decline with undefined).
+   */
+  order?: 'files-first' | 'handler-first';
   /** Directory of static files. Default: the demo site, unless `app` is given. */
   root?: string | null;
   /**
@@ -82,6 +88,7 @@ export interface ServerConfig {
   root: string | null;
   /** Absolute path of the handler module, or null (no handler, or a handler given as a value). */
   app: string | null;
+  order: 'files-first' | 'handler-first';
   static: StaticChoices;
   limits: Limits;
   timeouts: Timeouts;
@@ -126,7 +133,7 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
   if (host !== 'localhost' && isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0) {
     throw new UsageError(`--host must be an IPv4 or IPv6 address or localhost, got '${host}'`);
   }
-  const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, memoryMaxBytes } = options;
+  const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, notFoundPage, cleanUrls, cacheMetadataMs, memoryMaxBytes } = options;
   return {
     model: model.name,
     poller: options.poller ?? 'epoll',
@@ -139,7 +146,8 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
     backlog: options.backlog ?? 511,
     root,
     app: typeof appOption === 'string' ? path.resolve(appOption) : null,
-    static: { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, memoryMaxBytes },
+    order: options.order ?? 'files-first',
+    static: { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, notFoundPage, cleanUrls, cacheMetadataMs, memoryMaxBytes },
     limits: { ...defaultLimits, ...options.limits },
     timeouts: { ...defaultTimeouts, ...options.timeouts },
     log: options.quiet ? 'off' : (options.log ?? 'combined'),

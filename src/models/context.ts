@@ -151,5 +151,5 @@ export async function buildApp(config: ServerConfig, appValue: object | null): P
       throw new UsageError('app must be a module path, or an object with fetch() or handle()');
     }
   }
-  return composeApp(handler, statics);
+  return composeApp(handler, statics, { order: config.order, cors: config.static.cors === true, compress: config.static.compress !== false });
 }

@@ -12,20 +12,18 @@
 // other Response (a stream body, one from fetch()…) takes the general path:
 // its body is read ahead and sent whole or streamed.
 
-import { STATUS_CODES } from 'node:http';
-import type { ReadableStreamReadResult } from 'node:stream/web';
+import { errorReply, isManagedField, reasonPhrase } from '../../http/index.js';
+import { isThenable } from '../maybe-async.js';
 import type { Reply, Request } from '../types.js';
+import { readBody } from './body-stream.js';
+import { describeValue } from './describe.js';
 import { LightRequest, installLightRequest } from './light-request.js';
 import { LightResponse, installLightResponse, type Recorded } from './light-response.js';
 
+export { READ_AHEAD } from './body-stream.js';
+
 /** A fetch-style handler: `(request) => Response`. */
 export type FetchFunction = (request: globalThis.Request) => globalThis.Response | Promise<globalThis.Response>;
-
-/**
- * How much of a streamed body is read before the headers go out. A body that
- * ends within this is sent whole, with Content-Length; a longer one streams.
- */
-export const READ_AHEAD = 64 * 1024;
 
 /**
  * Make the global Request, Response and fetch the light-aware ones. Once per
@@ -78,7 +76,7 @@ export function toFetchRequest(req: Request): globalThis.Request {
 function replyOf(response: unknown, head: boolean): Reply | Promise<Reply> {
   const recorded = LightResponse.recordOf(response);
   if (recorded !== null) return recordedReply(recorded);
-  if (!isResponse(response)) return Promise.reject(new TypeError(`fetch handler returned ${describe(response)}, not a Response`));
+  if (!isResponse(response)) return Promise.reject(new TypeError(`fetch handler returned ${describeValue(response)}, not a Response`));
   return toReply(response, head);
 }
 
@@ -88,7 +86,7 @@ function recordedReply(r: Recorded): Reply {
   return {
     status: r.status,
     reason: reasonOf(r.status, r.statusText),
-    headers: r.headers !== null ? fieldsOf(r.headers) : withoutFraming(r.fields),
+    headers: r.headers !== null ? fieldsOf(r.headers) : withoutManaged(r.fields),
     body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
   };
 }
@@ -118,29 +116,15 @@ export async function toReply(response: globalThis.Response, head = false): Prom
 
 /** A reason phrase worth sending: none when it is empty or the standard one. */
 function reasonOf(status: number, statusText: string): string | undefined {
-  return statusText === '' || statusText === STATUS_CODES[status] ? undefined : statusText;
+  return statusText === '' || statusText === reasonPhrase(status) ? undefined : statusText;
 }
 
-/** Framing and connection management belong to the server: is `name` one of those fields? */
-function isFraming(name: string): boolean {
-  switch (name.length) {
-    case 10: // connection, keep-alive
-    case 14: // content-length
-    case 17: // transfer-encoding
-      break;
-    default:
-      return false;
-  }
-  const lower = name.toLowerCase();
-  return lower === 'connection' || lower === 'keep-alive' || lower === 'content-length' || lower === 'transfer-encoding';
-}
-
-/** A recorded field list without the framing fields (the same list when it has none). */
-function withoutFraming(fields: string[]): string[] {
+/** A recorded field list without the fields http/ writes itself (the same list when it has none). */
+function withoutManaged(fields: string[]): string[] {
   for (let i = 0; i < fields.length; i += 2) {
-    if (!isFraming(fields[i])) continue;
+    if (!isManagedField(fields[i])) continue;
     const kept: string[] = [];
-    for (let j = 0; j < fields.length; j += 2) if (!isFraming(fields[j])) kept.push(fields[j], fields[j + 1]);
+    for (let j = 0; j < fields.length; j += 2) if (!isManagedField(fields[j])) kept.push(fields[j], fields[j + 1]);
     return kept;
   }
   return fields;
@@ -151,7 +135,7 @@ function fieldsOf(headers: globalThis.Headers): string[] {
   const list: string[] = [];
   let cookiesDone = false;
   headers.forEach((value, name) => {
-    if (isFraming(name)) return;
+    if (isManagedField(name)) return;
     // Joined with ", " a Set-Cookie list would be unreadable: one field each.
     if (name === 'set-cookie') {
       if (!cookiesDone) {
@@ -165,114 +149,6 @@ function fieldsOf(headers: globalThis.Headers): string[] {
   return list;
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** Read `stream` ahead: one Buffer if it ends soon, else a BodyStream. */
-async function readBody(stream: ReadableStream<Uint8Array>, head: boolean): Promise<Buffer | AsyncIterable<Uint8Array>> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
-  // "Without waiting" means: before this turn of the event loop ends. A read
-  // still pending then waits on a timer, I/O, another request…: stream it.
-  let timer: NodeJS.Immediate | undefined;
-  const stalled = new Promise<typeof STALLED>((resolve) => {
-    timer = setImmediate(resolve, STALLED);
-  });
-  try {
-    while (size < READ_AHEAD) {
-      pending = reader.read();
-      const result = await Promise.race([pending, stalled]);
-      if (result === STALLED) break;
-      pending = null;
-      if (result.done) {
-        if (chunks.length === 1) return asBuffer(chunks[0]);
-        return chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
-      }
-      const chunk = bytes(result.value);
-      chunks.push(chunk);
-      size += chunk.byteLength;
-    }
-  } finally {
-    clearImmediate(timer); // do not leave one behind per response (a blocking model may not turn the loop for long)
-  }
-  const body = new BodyStream(reader, chunks, pending);
-  if (head) void body.return();
-  return body;
-}
-
-const STALLED = Symbol('stalled');
-
-/**
- * The rest of a response body as an AsyncIterable: first the chunks already
- * read ahead, then the stream. return() (a `for await` that stops early, a
- * client that went away) cancels the stream, so an endless one stops too.
- */
-class BodyStream implements AsyncIterableIterator<Uint8Array> {
-  #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #ahead: Uint8Array[];
-  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | null;
-  #done = false;
-
-  constructor(reader: ReadableStreamDefaultReader<Uint8Array>, ahead: Uint8Array[], pending: Promise<ReadableStreamReadResult<Uint8Array>> | null) {
-    this.#reader = reader;
-    this.#ahead = ahead.reverse(); // pop() from the end is cheaper than shift()
-    this.#pending = pending; // already watched by Promise.race: a rejection left here is not "unhandled"
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#ahead.length > 0) return { done: false, value: this.#ahead.pop()! };
-    if (this.#done) return { done: true, value: undefined };
-    const read = this.#pending ?? this.#reader.read();
-    this.#pending = null;
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await read;
-    } catch (e) {
-      this.#done = true;
-      throw e;
-    }
-    if (result.done) {
-      this.#done = true;
-      return { done: true, value: undefined };
-    }
-    return { done: false, value: bytes(result.value) };
-  }
-
-  async return(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.#done) {
-      this.#done = true;
-      this.#ahead.length = 0;
-      // Not awaited: a source's cancel() may take its time, and its failure
-      // has no one left to be reported to.
-      this.#reader.cancel().catch(ignore);
-    }
-    return { done: true, value: undefined };
-  }
-}
-
-/** A stream chunk as bytes; strings (which some hand-made streams enqueue) as UTF-8. */
-function bytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new TypeError(`response body chunk is ${describe(chunk)}, not bytes`);
-}
-
-/** The same memory seen as a Buffer, without copying. */
-function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 function isResponse(value: unknown): value is globalThis.Response {
   if (value instanceof globalThis.Response) return true;
   // Another implementation of Response (a polyfill, a different undici):
@@ -281,24 +157,10 @@ function isResponse(value: unknown): value is globalThis.Response {
   return typeof r === 'object' && r !== null && typeof r.status === 'number' && typeof r.headers?.forEach === 'function' && 'body' in r;
 }
 
-/** The reply for a request that has no fetch equivalent. */
+/** The reply for a request that has no fetch equivalent: the client's fault, so 4xx or 501. */
 function unconvertible(req: Request, e: unknown): Reply {
   const method = req.method.toUpperCase();
   const forbidden = method === 'CONNECT' || method === 'TRACE' || method === 'TRACK';
-  const status = forbidden ? 501 : 400;
-  const message = forbidden ? `fetch handlers cannot receive ${method} requests` : e instanceof Error ? e.message : String(e);
-  return {
-    status,
-    reason: undefined,
-    headers: ['content-type', 'text/plain; charset=utf-8'],
-    body: `${STATUS_CODES[status]}: ${message}\n`,
-  };
+  if (forbidden) return errorReply(501, `fetch handlers cannot receive ${method} requests`);
+  return errorReply(400, e instanceof Error ? e.message : String(e));
 }
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
-  return `an object (${value.constructor?.name ?? 'no prototype'})`;
-}
-
-function ignore(): void {}

@@ -12,12 +12,12 @@
 // `fetch(light)` — undici cannot read a LightRequest's insides, so the global
 // Request and fetch are replaced by versions that unwrap one first.
 
+import { isToken } from '../../http/index.js';
 import type { Request as HttpRequest } from '../types.js';
-import { delegate } from './light-response.js';
+import { appendFields, delegate, headersFrom } from './light-shared.js';
 
 /** undici's Request, Headers and fetch, captured before the globals are replaced. */
 export const GlobalRequest = globalThis.Request;
-const GlobalHeaders = globalThis.Headers;
 const globalFetch = globalThis.fetch;
 
 type RequestInput = ConstructorParameters<typeof GlobalRequest>[0];
@@ -185,7 +185,7 @@ function fetchMethod(method: string): string {
     case 'PATCH':
       return method;
   }
-  if (!TOKEN.test(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+  if (!isToken(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
   const upper = method.toUpperCase();
   switch (upper) {
     case 'CONNECT':
@@ -203,7 +203,6 @@ function fetchMethod(method: string): string {
   return method;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Host values that cannot change the URL's meaning: no "/", "?", "#", "@".
 const HOST = /^[\w.~%!$&'()*+,;=:[\]-]+$/;
 const ABSOLUTE = /^https?:\/\//i;
@@ -264,16 +263,6 @@ function checkHost(host: string): boolean {
   lastHostPlain = PLAIN_HOST.test(host) && !host.includes('xn--');
   lastHost = host;
   return lastHostPlain;
-}
-
-function headersFrom(fields: readonly string[]): Headers {
-  const headers = new GlobalHeaders();
-  appendFields(headers, fields);
-  return headers;
-}
-
-function appendFields(headers: Headers, fields: readonly string[]): void {
-  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
 }
 
 /** A fresh ArrayBuffer with the bytes of `b` (the caller may write to it). */

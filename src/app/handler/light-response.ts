@@ -14,6 +14,10 @@
 // unusual init, a value undici would refuse) builds the real Response at once,
 // so undici's behaviour and its error messages stay exactly as they were.
 
+import { isToken } from '../../http/index.js';
+import { hasField } from '../fields.js';
+import { delegate, headersFrom } from './light-shared.js';
+
 /** undici's Response, captured before the global is replaced. */
 export const GlobalResponse = globalThis.Response;
 const GlobalHeaders = globalThis.Headers;
@@ -145,37 +149,10 @@ export function installLightResponse(): void {
   Object.defineProperty(globalThis, 'Response', { value: LightResponse, writable: true, configurable: true, enumerable: false });
 }
 
-/**
- * For each property of `source` (a WHATWG prototype) that `target` lacks:
- * the same property on `target`, answered by `realOf(this)`.
- */
-export function delegate<T extends object>(target: object, source: object, realOf: (self: T) => object): void {
-  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(source))) {
-    if (name === 'constructor' || Object.hasOwn(target, name)) continue;
-    if (d.get !== undefined) {
-      Object.defineProperty(target, name, {
-        get(this: T) {
-          return Reflect.get(realOf(this), name);
-        },
-        enumerable: d.enumerable,
-        configurable: true,
-      });
-    } else if (typeof d.value === 'function') {
-      Object.defineProperty(target, name, {
-        value(this: T, ...args: unknown[]) {
-          const real = realOf(this);
-          return Reflect.apply(Reflect.get(real, name) as (...a: unknown[]) => unknown, real, args);
-        },
-        writable: true,
-        enumerable: d.enumerable,
-        configurable: true,
-      });
-    }
-  }
-}
-
 // The checks undici makes, for the cases recorded; anything else falls back.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Names are tokens (http/'s isToken); values follow undici's own, looser rule
+// (a ByteString without NUL, CR or LF), not http/'s, so that a light
+// Response refuses exactly what undici refuses.
 const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/; // after trimming; beyond latin1 is not a ByteString
 const EDGE_SPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
@@ -242,7 +219,7 @@ function addFields(fields: string[], init: unknown): boolean {
 }
 
 function addField(fields: string[], name: unknown, value: unknown): boolean {
-  if (typeof name !== 'string' || typeof value !== 'string' || !TOKEN.test(name)) return false;
+  if (typeof name !== 'string' || typeof value !== 'string' || !isToken(name)) return false;
   const last = value.length - 1;
   if (last >= 0 && (isSpace(value.charCodeAt(0)) || isSpace(value.charCodeAt(last)))) value = value.replace(EDGE_SPACE, '');
   if (BAD_VALUE.test(value as string)) return false;
@@ -253,21 +230,6 @@ function addField(fields: string[], name: unknown, value: unknown): boolean {
 /** HTTP whitespace: tab, LF, CR, space. */
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** Is there a field `lowerName` in a flat list (names in any case)? */
-function hasField(fields: string[], lowerName: string): boolean {
-  for (let i = 0; i < fields.length; i += 2) {
-    const name = fields[i];
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
-  }
-  return false;
-}
-
-function headersFrom(fields: string[]): Headers {
-  const headers = new GlobalHeaders();
-  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
-  return headers;
 }
 
 /** Statuses whose responses cannot have a body (undici refuses one). */

@@ -3,7 +3,7 @@
 // A module, not a function, because the process and thread models load the
 // handler afresh in each of their workers. Its default export decides how it
 // is called:
-//   { handle(req) }   native: our Request in, a Reply (or undefined) out
+//   { handle(req) }   native: our Request in, a plain reply (or undefined) out
 //   { fetch(req) }    fetch-style, also a Hono app instance
 //   (req) => Response fetch-style function
 
@@ -11,8 +11,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Reply, Request } from '../types.js';
+import { isThenable } from '../maybe-async.js';
+import { NOT_FOUND } from '../replies.js';
 import { fetchAdapter, installFetchGlobals, type FetchFunction } from './fetch-adapter.js';
-import { text, type NativeHandler } from './native.js';
+import type { NativeHandler } from './native.js';
+import { toReply } from './plain-reply.js';
 
 /** A loaded handler: an App, plus the answer "not mine" for composing with static files. */
 export interface HandlerApp extends App {
@@ -20,8 +23,6 @@ export interface HandlerApp extends App {
   /** Like handle(), but undefined when the handler declines the request. */
   handleOrUndefined(request: Request): Reply | undefined | Promise<Reply | undefined>;
 }
-
-const NOT_FOUND = text('Not Found\n', 404);
 
 /**
  * Import the module at `modulePath` (relative to `cwd`) and adapt its default
@@ -57,14 +58,19 @@ export function handlerApp(value: unknown): HandlerApp | null {
 
   if (typeof h.handle === 'function') {
     const native = h as NativeHandler;
+    // Its answers checked and made Replies (plain-reply.ts); undefined or null is "not mine".
+    const handleOrUndefined = (req: Request): Reply | undefined | Promise<Reply | undefined> => {
+      const r = native.handle(req);
+      if (isThenable(r)) return r.then(replyOrUndefined);
+      return replyOrUndefined(r);
+    };
     return {
       kind: 'native',
-      handleOrUndefined: (req) => native.handle(req),
+      handleOrUndefined,
       handle(req) {
-        const r = native.handle(req);
-        if (r === undefined) return NOT_FOUND;
+        const r = handleOrUndefined(req);
         if (isThenable(r)) return r.then((v) => v ?? NOT_FOUND);
-        return r;
+        return r ?? NOT_FOUND;
       },
       close,
     };
@@ -83,10 +89,6 @@ export function handlerApp(value: unknown): HandlerApp | null {
   return { kind: 'fetch', handleOrUndefined: handle, handle, close };
 }
 
-export function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
-}
-
 /** A pointer for the common slip: named exports instead of a default one. */
 function hint(mod: Record<string, unknown>): string {
   if (mod.default !== undefined) return '';
@@ -100,4 +102,8 @@ function firstLine(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   const end = message.indexOf('\n');
   return end === -1 ? message : message.slice(0, end);
+}
+
+function replyOrUndefined(value: unknown): Reply | undefined {
+  return value === undefined || value === null ? undefined : toReply(value);
 }

@@ -1,66 +1,85 @@
 // The native handler API: fourfold's own fast path.
 //
-// A native handler module exports `{ handle(req) }` and answers with plain
-// Reply objects (see ../types.ts). No WHATWG Request/Response is built, so a
-// request costs one function call. The helpers below build Replies and freeze
-// them: a frozen Reply is a promise that it never changes, which lets the
-// server encode it once and reuse the bytes for every request that returns it.
+// A native handler module exports `{ handle(req) }`: fourfold's Request in
+// (../types.ts), a reply out. No WHATWG Request/Response is built, so a
+// request costs one function call. A reply is a plain object, and needs no
+// import — which is what a module run with `npx fourfold` wants, since
+// fourfold is not installed beside it:
 //
-//   import { text } from 'fourfold';
-//   const hello = text('Hello, World!');      // built once, at module load
-//   export default { handle: () => hello };   // returned for every request
+//   export default {
+//     handle(req) {
+//       if (req.path === '/hi') return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'hi\n' };
+//       // undefined: not mine (the static files, or a 404)
+//     },
+//   };
+//
+// `headers` is an object { name: value } (an array value: one field each) or
+// a flat list [name, value, …]; `body` a string, bytes, an async iterable of
+// bytes (sent chunked) or null; both may be left out. A wrong reply is a 500,
+// and the log says what is wrong with it (plain-reply.ts).
+//
+// The helpers below (text, html, json, reply, redirect) are for speed, when
+// fourfold is installed (`import { text } from 'fourfold'`). They check a
+// reply once and freeze it: a frozen reply is a promise that it never
+// changes, so the server encodes it once and reuses the bytes for every
+// request that returns it. Build constant replies once, at module load:
+//
+//   const hello = text('Hello, World!');
+//   export default { handle: () => hello };
 
+import { hasField } from '../fields.js';
 import type { Reply, Request } from '../types.js';
+import { checkNoBody, checkStatus, checkValue, fieldList, markWellFormed, type HeaderFields, type PlainReply } from './plain-reply.js';
+
+export type { HeaderFields, PlainReply } from './plain-reply.js';
 
 /** What a native handler module exports as its default. */
 export interface NativeHandler {
   /**
-   * Answer a request, or return undefined for "not mine": the request then
-   * falls through to the static files (when a root is served) or a 404.
+   * Answer a request, or return undefined (or null) for "not mine": the
+   * request then falls through to the static files (when a root is served)
+   * or a 404.
    */
-  handle(request: Request): Reply | undefined | Promise<Reply | undefined>;
+  handle(request: Request): PlainReply | undefined | null | Promise<PlainReply | undefined | null>;
   /** Optional: called once when the server shuts down. */
   close?(): void | Promise<void>;
 }
-
-/**
- * Extra header fields for a helper: a flat list `[name, value, …]` like
- * Reply.headers, or an object `{ name: value }` (an array value gives one
- * field per element, e.g. several `set-cookie`).
- */
-export type HeaderFields = readonly string[] | Readonly<Record<string, string | readonly string[]>>;
 
 const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 const JSON_TYPE = 'application/json';
 
 // Header lists without extras are shared by every reply of their kind, so
-// the server can recognise (and cache) them by identity too.
-const TEXT_FIELDS = Object.freeze(['content-type', TEXT]) as string[];
-const HTML_FIELDS = Object.freeze(['content-type', HTML]) as string[];
-const JSON_FIELDS = Object.freeze(['content-type', JSON_TYPE]) as string[];
+// the server can recognise (and cache) them by identity too. Field names are
+// written the way the server writes its own (Content-Length, Date…).
+const TEXT_FIELDS = Object.freeze(['Content-Type', TEXT]) as string[];
+const HTML_FIELDS = Object.freeze(['Content-Type', HTML]) as string[];
+const JSON_FIELDS = Object.freeze(['Content-Type', JSON_TYPE]) as string[];
 const NO_FIELDS = Object.freeze([]) as unknown as string[];
 
 /** `text/plain; charset=utf-8` reply. */
 export function text(body: string, status = 200, headers?: HeaderFields): Reply {
-  return build(status, body, headers === undefined ? TEXT_FIELDS : fields(headers, TEXT));
+  return build('text()', status, body, headers === undefined ? TEXT_FIELDS : fields('text()', headers, TEXT));
 }
 
 /** `text/html; charset=utf-8` reply. */
 export function html(body: string, status = 200, headers?: HeaderFields): Reply {
-  return build(status, body, headers === undefined ? HTML_FIELDS : fields(headers, HTML));
+  return build('html()', status, body, headers === undefined ? HTML_FIELDS : fields('html()', headers, HTML));
 }
 
 /** `application/json` reply with `JSON.stringify(value)` as body. */
 export function json(value: unknown, status = 200, headers?: HeaderFields): Reply {
   const body = JSON.stringify(value);
   if (body === undefined) throw new TypeError(`json(): ${typeof value} is not JSON-serializable`);
-  return build(status, body, headers === undefined ? JSON_FIELDS : fields(headers, JSON_TYPE));
+  return build('json()', status, body, headers === undefined ? JSON_FIELDS : fields('json()', headers, JSON_TYPE));
 }
 
-/** Any reply: status, body (null for none) and header fields, set as given. */
+/**
+ * Any reply: status, body (null for none) and header fields, set as given.
+ * 204, 205 and 304 take no body: giving one is a RangeError.
+ */
 export function reply(status: number, body: Reply['body'] = null, headers?: HeaderFields): Reply {
-  return build(status, body, headers === undefined ? NO_FIELDS : fields(headers, null));
+  return build('reply()', status, body, headers === undefined ? NO_FIELDS : fields('reply()', headers, null));
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -68,60 +87,20 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** A redirect to `location` (no body). */
 export function redirect(location: string, status = 302): Reply {
   if (!REDIRECTS.has(status)) throw new RangeError(`redirect(): status must be 301, 302, 303, 307 or 308, got ${status}`);
-  checkValue('location', location);
-  return build(status, null, Object.freeze(['location', location]) as string[]);
+  checkValue('Location', location, 'redirect()');
+  return build('redirect()', status, null, Object.freeze(['Location', location]) as string[]);
 }
 
-function build(status: number, body: Reply['body'], headers: string[]): Reply {
-  // 1xx are interim responses, never the answer to a request.
-  if (!Number.isInteger(status) || status < 200 || status > 999) {
-    throw new RangeError(`invalid status ${status}: expected an integer from 200 to 999`);
-  }
-  return Object.freeze({ status, headers, body });
+/** Checked once here, frozen, and known to plain-reply.ts as well formed. */
+function build(where: string, status: number, body: Reply['body'], headers: string[]): Reply {
+  checkStatus(status, where);
+  checkNoBody(status, body, where);
+  return markWellFormed(Object.freeze({ status, headers, body }));
 }
 
-/**
- * The user's fields as a frozen flat list, validated once here rather than
- * on every send. `contentType` comes first unless the user set their own.
- */
-function fields(extra: HeaderFields, contentType: string | null): string[] {
-  const list: string[] = [];
-  let hasType = false;
-  const add = (name: string, value: string): void => {
-    checkName(name);
-    checkValue(name, value);
-    if (name.length === 12 && name.toLowerCase() === 'content-type') hasType = true;
-    list.push(name, value);
-  };
-  if (isFlatList(extra)) {
-    if (extra.length % 2 !== 0) throw new TypeError('header list must have an even length: [name, value, …]');
-    for (let i = 0; i < extra.length; i += 2) add(extra[i], extra[i + 1]);
-  } else {
-    for (const name of Object.keys(extra)) {
-      const value = extra[name];
-      if (typeof value === 'string') add(name, value);
-      else for (const v of value) add(name, v);
-    }
-  }
-  if (contentType !== null && !hasType) list.unshift('content-type', contentType);
+/** The user's fields as a frozen flat list. `contentType` comes first unless the user set their own. */
+function fields(where: string, extra: HeaderFields, contentType: string | null): string[] {
+  const list = fieldList(extra, where).slice();
+  if (contentType !== null && !hasField(list, 'content-type')) list.unshift('Content-Type', contentType);
   return Object.freeze(list) as string[];
-}
-
-function isFlatList(h: HeaderFields): h is readonly string[] {
-  return Array.isArray(h);
-}
-
-// RFC 9110 token characters for names; values without control characters
-// (CR/LF would let a value inject fields of its own).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-function checkName(name: string): void {
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
-}
-
-function checkValue(name: string, value: string): void {
-  if (typeof value !== 'string' || BAD_VALUE.test(value)) {
-    throw new TypeError(`invalid value for header ${name}: ${JSON.stringify(value)}`);
-  }
 }

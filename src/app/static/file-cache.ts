@@ -1,8 +1,16 @@
-// A brief cache of what the file system said about a path: realpath and the
-// root check, stat, per-file data built from them (headers, ETag, …), and
-// for small files an open descriptor. A hot file then costs one Map lookup
-// instead of realpath + stat + open + close per request; metadataTtlMs
-// bounds how stale the answer may be (like nginx's open_file_cache).
+// A cache of what the file system said about a path: realpath and the root
+// check, stat, per-file data built from them (headers, ETag, …), and for
+// small files an open descriptor.
+//
+// Freshness. Every lookup asks the file system one cheap question — a
+// stat() of the path — and compares inode, size, mtime and ctime with what
+// it knows: the request after a change (an edit in place, a truncation, a
+// deletion, a rename over the file) sees the change, and a hot file costs one
+// stat instead of realpath + stat + open + close. Only when something differs
+// does the entry get probed again (realpath, root and dotfile checks, stat)
+// and its per-file data rebuilt. `trustMs` > 0 skips even the stat for that
+// long, like nginx's open_file_cache_valid: faster, but stale for up to
+// trustMs after a change.
 //
 // Descriptor lifetime. A cached fd is handed out with closeAfter:false and
 // a model may still be sending from it (sendfile) after handle() returned;
@@ -12,8 +20,13 @@
 // While the inode stays the same, a refresh keeps the descriptor. Caps on
 // cached and retired descriptors keep a crawl over many files from
 // exhausting the fd table: beyond them, requests get their own descriptor.
+//
+// realpathSync, statSync and openSync block the calling thread, in the event
+// loop too. The kernel answers them from its dentry and inode caches nearly
+// always, in about a microsecond (see index.ts for why the static app does
+// its fs work synchronously).
 import fs from 'node:fs';
-import { isInside } from './resolve.js';
+import { isHiddenReal, isInside } from './resolve.js';
 
 export type EntryKind = 'file' | 'dir' | 'missing' | 'error';
 
@@ -24,15 +37,22 @@ export class Entry<D> {
   /** Real path (symlinks resolved); '' unless file or dir. */
   real = '';
   size = 0;
-  /** Modification time in whole milliseconds. */
+  /** Modification time in whole milliseconds (what validators show). */
   mtimeMs = 0;
+  // Identity of what the path led to, as stat() gives it: the change check.
+  // Set for files and directories, and for paths that lead to something we
+  // do not serve (a FIFO, a dotfile behind a symlink…); 0 when nothing is there.
   dev = 0;
   ino = 0;
+  statMtimeMs = 0;
+  statCtimeMs = 0;
   /** Cached descriptor or -1. */
   fd = -1;
   /** Per-file data from the describe callback (files only). */
   data: D | null = null;
+  /** Trusted without a stat until then (only with trustMs > 0). */
   expires = 0;
+  lastUsed = 0;
   /** In the map: only live entries may own a descriptor. */
   live = false;
 
@@ -42,8 +62,11 @@ export class Entry<D> {
 export interface FileCacheOptions<D> {
   /** Real path of the document root. */
   readonly root: string;
-  readonly ttlMs: number;
+  /** Trust an entry this long without asking the file system; 0: one stat per lookup. */
+  readonly trustMs: number;
   readonly followSymlinks: boolean;
+  /** Serve paths that resolve to a dotfile (through a symlink too). */
+  readonly dotfiles: boolean;
   /** Builds the per-file data; called when a file is first seen or has changed. */
   readonly describe: (entry: Entry<D>) => D;
 }
@@ -54,7 +77,7 @@ const FD_CACHE_MAX_BYTES = 1024 * 1024;
 const MAX_CACHED_FDS = 1024;
 const MAX_RETIRED_FDS = 1024;
 const RETIRE_GRACE_MS = 60_000;
-/** Entries unused this long after expiry are dropped by the sweep. */
+/** Entries unused this long are dropped by the sweep. */
 const IDLE_DROP_MS = 5_000;
 const SWEEP_EVERY_MS = 1_000;
 // O_NONBLOCK: if a race swaps in a FIFO, open() must not hang the process.
@@ -74,23 +97,59 @@ export class FileCache<D> {
     this.rootPrefix = opts.root === '/' ? '/' : opts.root + '/';
   }
 
-  /** The entry for a decoded, normalised path ("/" or "/a/b"). */
+  /** The entry for a decoded, normalised path ("/" or "/a/b"), as the file system has it now. */
   lookup(rel: string, now: number): Entry<D> {
     let entry = this.map.get(rel);
-    if (entry !== undefined && now < entry.expires) return entry;
-    this.maintain(now);
-    if (entry === undefined) entry = new Entry<D>(rel);
-    this.probe(entry);
-    if (this.opts.ttlMs > 0) {
-      // Errors such as EMFILE are not remembered: the next request retries.
-      entry.expires = entry.kind === 'error' && entry.status !== 403 ? now : now + this.opts.ttlMs;
-      if (!entry.live) {
-        entry.live = true;
-        this.map.set(rel, entry);
-        if (this.map.size > MAX_ENTRIES) this.evictOldest(entry, now);
+    if (entry !== undefined) {
+      entry.lastUsed = now;
+      if (now < entry.expires) return entry;
+      this.maintain(now);
+      if (this.unchanged(entry)) {
+        entry.expires = this.trust(entry, now);
+        return entry;
       }
+    } else {
+      this.maintain(now);
+      entry = new Entry<D>(rel);
+      entry.lastUsed = now;
+    }
+    this.probe(entry);
+    entry.expires = this.trust(entry, now);
+    if (!entry.live && !this.closed) {
+      entry.live = true;
+      this.map.set(rel, entry);
+      if (this.map.size > MAX_ENTRIES) this.evictOldest(entry, now);
     }
     return entry;
+  }
+
+  /** Until when `entry` may be used without a stat. Errors (EMFILE…) are never trusted: the next request retries. */
+  private trust(entry: Entry<D>, now: number): number {
+    return this.opts.trustMs > 0 && entry.kind !== 'error' ? now + this.opts.trustMs : 0;
+  }
+
+  /** One stat of the path: does it still lead to what `entry` knows, unchanged? */
+  private unchanged(entry: Entry<D>): boolean {
+    if (entry.kind === 'error') return false;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(this.pathOf(entry.rel), { throwIfNoEntry: false });
+    } catch (err) {
+      // "a/b" where a is a file: still nothing there.
+      return (err as NodeJS.ErrnoException).code === 'ENOTDIR' && entry.kind === 'missing' && entry.ino === 0;
+    }
+    if (st === undefined) return entry.kind === 'missing' && entry.ino === 0;
+    return (
+      st.ino === entry.ino &&
+      st.dev === entry.dev &&
+      st.size === entry.size &&
+      st.mtimeMs === entry.statMtimeMs &&
+      st.ctimeMs === entry.statCtimeMs
+    );
+  }
+
+  private pathOf(rel: string): string {
+    return rel === '/' ? this.root : this.root === '/' ? rel : this.root + rel;
   }
 
   /**
@@ -123,38 +182,46 @@ export class FileCache<D> {
 
   /** Ask the file system again and update `entry` in place. */
   private probe(entry: Entry<D>): void {
-    const rel = entry.rel;
-    const abs = rel === '/' ? this.root : this.root === '/' ? rel : this.root + rel;
     let real: string;
     let st: fs.Stats;
     try {
-      real = fs.realpathSync.native(abs);
-      if (!this.opts.followSymlinks && !isInside(real, this.root, this.rootPrefix)) {
-        return this.become(entry, 'missing', 404); // a symlink out of the root does not exist for us
-      }
+      real = fs.realpathSync.native(this.pathOf(entry.rel));
       st = fs.statSync(real);
     } catch (err) {
       const status = statusForError(err);
       return this.become(entry, status === 404 ? 'missing' : 'error', status);
     }
+    // What we do not serve does not exist for us: a symlink out of the root,
+    // a path that resolves to a dotfile (a link to .git), and sockets, FIFOs
+    // and devices (opening a FIFO blocks). Its identity is kept, so the next
+    // lookup knows it unchanged with one stat.
+    const outside = !isInside(real, this.root, this.rootPrefix);
+    if ((outside && !this.opts.followSymlinks) || (!this.opts.dotfiles && isHiddenReal(real, this.root, this.rootPrefix)) || !(st.isFile() || st.isDirectory())) {
+      this.become(entry, 'missing', 404);
+      return this.remember(entry, st);
+    }
     if (st.isDirectory()) {
       this.become(entry, 'dir', 200);
       entry.real = real;
-      return;
+      return this.remember(entry, st);
     }
-    // Sockets, FIFOs and devices are never served: opening a FIFO blocks.
-    if (!st.isFile()) return this.become(entry, 'missing', 404);
 
     const mtimeMs = Math.floor(st.mtimeMs);
     const sameInode = entry.kind === 'file' && entry.real === real && entry.dev === st.dev && entry.ino === st.ino;
     if (!sameInode) this.become(entry, 'file', 200);
-    const changed = !sameInode || entry.size !== st.size || entry.mtimeMs !== mtimeMs;
+    const changed = !sameInode || entry.size !== st.size || entry.mtimeMs !== mtimeMs || entry.statCtimeMs !== st.ctimeMs;
     entry.real = real;
+    entry.mtimeMs = mtimeMs;
+    this.remember(entry, st);
+    if (changed || entry.data === null) entry.data = this.opts.describe(entry);
+  }
+
+  private remember(entry: Entry<D>, st: fs.Stats): void {
     entry.dev = st.dev;
     entry.ino = st.ino;
     entry.size = st.size;
-    entry.mtimeMs = mtimeMs;
-    if (changed || entry.data === null) entry.data = this.opts.describe(entry);
+    entry.statMtimeMs = st.mtimeMs;
+    entry.statCtimeMs = st.ctimeMs;
   }
 
   private become(entry: Entry<D>, kind: EntryKind, status: number): void {
@@ -166,6 +233,8 @@ export class FileCache<D> {
     entry.mtimeMs = 0;
     entry.dev = 0;
     entry.ino = 0;
+    entry.statMtimeMs = 0;
+    entry.statCtimeMs = 0;
     entry.data = null;
   }
 
@@ -199,7 +268,7 @@ export class FileCache<D> {
     if (now < this.nextSweep) return;
     this.nextSweep = now + SWEEP_EVERY_MS;
     for (const [rel, entry] of this.map) {
-      if (now > entry.expires + IDLE_DROP_MS) this.drop(rel, entry, now);
+      if (now > entry.lastUsed + IDLE_DROP_MS) this.drop(rel, entry, now);
     }
   }
 }

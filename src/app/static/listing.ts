@@ -3,7 +3,7 @@
 // percent-encoded in the href and HTML-escaped in the text.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInside } from './resolve.js';
+import { isHiddenReal, isInside } from './resolve.js';
 
 export interface ListingOptions {
   readonly root: string;
@@ -35,15 +35,17 @@ export function renderListing(dir: string, rel: string, opts: ListingOptions): s
     const name = dirent.name;
     if (!opts.dotfiles && name.startsWith('.') && !(rel === '/' && name === '.well-known')) continue;
     const full = path.join(dir, name);
-    // A symlink is listed only if following it would be served.
-    if (dirent.isSymbolicLink() && !opts.followSymlinks) {
+    // A symlink is listed only if following it would be served: it stays
+    // in the root (unless followSymlinks) and leads to no dotfile.
+    if (dirent.isSymbolicLink() && !(opts.followSymlinks && opts.dotfiles)) {
       let real: string;
       try {
         real = fs.realpathSync.native(full);
       } catch {
         continue; // dangling
       }
-      if (!isInside(real, opts.root, opts.rootPrefix)) continue;
+      if (!opts.followSymlinks && !isInside(real, opts.root, opts.rootPrefix)) continue;
+      if (!opts.dotfiles && isHiddenReal(real, opts.root, opts.rootPrefix)) continue;
     }
     const st = fs.statSync(full, { throwIfNoEntry: false });
     if (st === undefined || !(st.isFile() || st.isDirectory())) continue;

@@ -3,7 +3,7 @@
 // per extension: a site has few extensions and this runs on every refresh.
 import path from 'node:path';
 import mime from 'mime-types';
-import compressible from 'compressible';
+import { isCompressible } from '../encoding/compress.js';
 
 export interface MimeInfo {
   /** Full Content-Type value, e.g. "text/html; charset=utf-8". */
@@ -32,7 +32,7 @@ export function mimeFor(fileName: string): MimeInfo {
     const type = (ext !== '' && mime.lookup(ext)) || DEFAULT_TYPE;
     info = {
       contentType: needsCharset(type) ? `${type}; charset=utf-8` : type,
-      compressible: compressible(type) === true,
+      compressible: isCompressible(type),
     };
     if (byExtension.size < 1024) byExtension.set(ext, info);
   }

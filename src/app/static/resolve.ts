@@ -8,14 +8,18 @@
 //      climb above the root is visible instead of being silently dropped,
 //      and refuse it with 403; a backslash is an ordinary character;
 //   3. hide dotfiles (any segment starting with ".") unless allowed, except
-//      the /.well-known/ tree that RFC 8615 reserves for public metadata.
-// Symlinks are checked later, against realpath(), by the file cache.
+//      the /.well-known/ tree that RFC 8615 reserves for public metadata;
+//   4. a path that ends in a dot segment ("/a/.", "/a/..", "/%2e") names a
+//      directory, as RFC 3986 §5.2.4 has it ("/a/b/.." is "/a/"): so
+//      "/file.txt/." is no more the file than "/file.txt/" is.
+// Symlinks are checked later, against realpath(), by the file cache (which
+// applies the dotfile rule to the resolved path too).
 import path from 'node:path';
 
 export interface SafePath {
   /** Decoded, normalised path: starts with "/", no trailing "/" except for the root itself. */
   readonly rel: string;
-  /** The request path ended with "/" (asks for a directory). */
+  /** The request path ended with "/" or a dot segment (asks for a directory). */
   readonly slash: boolean;
 }
 
@@ -54,7 +58,8 @@ export function safePath(rawPath: string, allowDotfiles: boolean): SafePath | Pa
   else rel = '/' + (norm.endsWith('/') ? norm.slice(0, -1) : norm);
 
   if (!allowDotfiles && hasHiddenSegment(rel)) return 404;
-  return { rel, slash: rawPath.endsWith('/') };
+  const last = decoded.slice(decoded.lastIndexOf('/') + 1);
+  return { rel, slash: rawPath.endsWith('/') || last === '.' || last === '..' };
 }
 
 /** True when a segment of the normalised path starts with "." (outside /.well-known). */
@@ -76,4 +81,23 @@ export function isInside(real: string, root: string, rootPrefix: string): boolea
 /** Percent-encode a decoded path segment by segment, for Location and links. */
 export function encodePath(rel: string): string {
   return rel.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The URL of directory `rel` (a normalised path) with its slash: "/a/b/", and
+ * "/" for the root — never "//", which a browser would read as a
+ * network-path reference to a host named by what follows.
+ */
+export function directoryUrl(rel: string): string {
+  return rel === '/' ? '/' : encodePath(rel) + '/';
+}
+
+/**
+ * Does the real path `real` name a dotfile, seen from the root? Inside the
+ * root only the part below it counts (the root itself may live in a hidden
+ * directory); outside it (a followed symlink) every segment does.
+ */
+export function isHiddenReal(real: string, root: string, rootPrefix: string): boolean {
+  if (real === root) return false;
+  return hasHiddenSegment(real.startsWith(rootPrefix) ? real.slice(rootPrefix.length - 1) : real);
 }
