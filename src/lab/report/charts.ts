@@ -23,9 +23,20 @@ export interface RenderedChart extends Chart {
 type Row = Record<string, string | number>;
 
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
-const CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, anchor: 'start' as const } };
+const CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 }, title: { fontSize: 14, anchor: 'start' as const } };
 
 const ok = (r: RunRecord) => r.error === null;
+
+/**
+ * A log-scale bar axis. Bars must not stack (a stack starts at 0, which a
+ * log scale cannot show), and the domain starts below the smallest value so
+ * that bar still has a height.
+ */
+function logBars(rows: Row[], field: string, title: string) {
+  const values = rows.map((r) => Number(r[field])).filter((v) => v > 0);
+  const domain = values.length ? [Math.min(...values) / 2, Math.max(...values) * 1.5] : [0.001, 1];
+  return { field, type: 'quantitative', stack: null, scale: { type: 'log', domain, clamp: true }, title };
+}
 
 function spec(title: string, data: Row[], body: Record<string, unknown>): vl.TopLevelSpec {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values: data }, config: CONFIG, background: 'white', padding: 12, ...body } as vl.TopLevelSpec;
@@ -85,8 +96,8 @@ export function buildCharts(res: Results): Chart[] {
             encoding: {
               x: { field: 'target', type: 'nominal', sort: order, title: null, axis: { labelAngle: -35 } },
               xOffset: { field: 'percentile', sort: ['p50', 'p90', 'p99'] },
-              y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms, log)' },
-              color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99'], scale: { scheme: 'blues' } },
+              y: logBars(lat, 'ms', 'latency (ms, log)'),
+              color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p90', 'p99'], scale: { domain: ['p50', 'p90', 'p99'], range: ['#9ecae9', '#4c78a8', '#1f3b5a'] } },
               tooltip: [{ field: 'target' }, { field: 'connections' }, { field: 'percentile' }, { field: 'ms', format: '.3f' }],
             },
           },
@@ -193,9 +204,10 @@ export function buildCharts(res: Results): Chart[] {
     for (const r of slow) {
       const base = runs.find((x) => x.target === r.target && x.scenario === 'hello' && x.connections === r.connections);
       const n = r.slow?.clients ?? 0;
-      if (base?.load) rows.push({ target: r.target, condition: 'without slow clients', rps: Math.round(base.load.rps) });
-      rows.push({ target: r.target, condition: `with ${n} slow clients`, rps: Math.round(r.load!.rps) });
+      if (base?.load) rows.push({ target: r.target, condition: 'alone', rps: Math.round(base.load.rps) });
+      rows.push({ target: r.target, condition: `beside ${n} slow clients`, rps: Math.round(r.load!.rps) });
     }
+    const conditions = [...new Set(rows.map((x) => String(x.condition)))].sort((a) => (a === 'alone' ? -1 : 1));
     charts.push({
       name: 'slow-client',
       title: 'Normal clients beside slow clients',
@@ -206,9 +218,9 @@ export function buildCharts(res: Results): Chart[] {
         mark: 'bar',
         encoding: {
           x: { field: 'target', type: 'nominal', sort: order, title: null, axis: { labelAngle: -35 } },
-          xOffset: { field: 'condition' },
+          xOffset: { field: 'condition', sort: conditions },
           y: { field: 'rps', type: 'quantitative', title: 'requests/s (normal clients)' },
-          color: { field: 'condition', type: 'nominal', scale: { range: ['#9ecae9', '#e45756'] }, title: null },
+          color: { field: 'condition', type: 'nominal', sort: conditions, scale: { domain: conditions, range: ['#9ecae9', '#e45756'] }, title: null },
           tooltip: [{ field: 'target' }, { field: 'condition' }, { field: 'rps', format: ',' }],
         },
       }),
@@ -230,8 +242,8 @@ export function buildCharts(res: Results): Chart[] {
         encoding: {
           x: { field: 'target', type: 'nominal', sort: order, title: null, axis: { labelAngle: -35 } },
           xOffset: { field: 'percentile', sort: ['p50', 'p99', 'max'] },
-          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms, log)' },
-          color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p99', 'max'], scale: { scheme: 'oranges' } },
+          y: logBars(rows, 'ms', 'latency (ms, log)'),
+          color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p99', 'max'], scale: { domain: ['p50', 'p99', 'max'], range: ['#fdae6b', '#e6550d', '#7f2704'] } },
           tooltip: [{ field: 'target' }, { field: 'percentile' }, { field: 'ms', format: '.3f' }],
         },
       }),

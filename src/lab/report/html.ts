@@ -55,7 +55,7 @@ export function reportHtml(res: Results, charts: RenderedChart[]): string {
   .scen { font-size: .85em; color: #666; margin: 0; }
   figure.chart { margin: 1.5rem 0; overflow-x: auto; } figure.chart svg { display: block; }
   figcaption { font-size: .9em; color: #555; }
-  table { border-collapse: collapse; font-size: 13px; margin: 1rem 0; } th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; } th { background: #f5f5f5; }
+  table { border-collapse: collapse; font-size: 13px; margin: 1rem 0; } th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; white-space: nowrap; } th { background: #f5f5f5; }
   td:first-child, td:nth-child(2) { text-align: left; }
   .models { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1rem; }
 </style>
