@@ -184,7 +184,9 @@ async function runTarget(
     progress.step(`${target.id}: warming up`);
     try {
       await client.run({ url: `${server.url}/`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
-      await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      if (scenarios.some((s) => s.name.startsWith('static'))) {
+        await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      }
     } catch (e) {
       progress.note(`${target.id}: warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
