@@ -177,10 +177,11 @@ function slowClients(d: Data): Verdict {
   const pools = rows.filter((r) => r.t.model !== null && POOLS.includes(r.t.model));
   const others = rows.filter((r) => !loops.includes(r) && !pools.includes(r));
   const parts = [`While ${n} slow clients trickled their headers, normal clients were served at: ${rows.map(describe).join('; ')}`];
-  // Thresholds: an event loop "does not starve" when it keeps ≥ 50% of its rate; a pool "starves" below 5%.
+  // Thresholds: a server "starves" below 5% of its rate without slow clients; it "keeps serving"
+  // at 20% or more (a margin for the noise of two separate measurements on a shared machine).
   let loopWord = null as VerdictWord | null;
   if (loops.length) {
-    const kept = loops.filter((r) => r.ratio! >= 0.5);
+    const kept = loops.filter((r) => r.ratio! >= 0.2);
     loopWord = kept.length === loops.length ? 'supports' : kept.length === 0 ? 'contradicts' : 'mixed';
     parts.push(
       loopWord === 'supports'
@@ -237,7 +238,7 @@ function mustNotBlock(d: Data): Verdict {
   }
   const burn = d.input.burnMs;
   const describe = (x: (typeof rows)[number]) =>
-    x.answered === 0 ? `${x.t.id} never answered it` : `${x.t.id} p50 ${ms(x.p50)} / p99 ${ms(x.p99)}${x.aloneP99 !== null ? ` (alone: p99 ${ms(x.aloneP99)})` : ''}`;
+    x.answered === 0 ? `${x.t.id} never answered it` : `${x.t.id} p50 ${ms(x.p50)} / p99 ${ms(x.p99)}${x.aloneP99 !== null ? ` (without the busy handlers: p99 ${ms(x.aloneP99)})` : ''}`;
   const conns = rows[0]!.r!.connections;
   const parts = [`While ${conns} connections asked for a handler that burns ${burn} ms of CPU, a 13-byte request beside them waited: ${rows.map(describe).join('; ')}`];
   const loops = rows.filter((x) => x.t.model === 'event-loop');
@@ -297,7 +298,8 @@ function waitingThreads(d: Data): Verdict {
   const describe = (x: (typeof rows)[number]) =>
     x.i.held === 0
       ? `${x.t.id} held none`
-      : `${x.t.id} held ${num(x.i.held)}${x.i.held < x.i.requested ? ` of ${num(x.i.requested)} (capped)` : ''} at ${kb(x.i.kbPerConnection)} RSS each, ${num(x.i.threadsPerConnection)} threads per connection`;
+      : `${x.t.id} held ${num(x.i.held)}${x.i.held < x.i.requested ? ` of ${num(x.i.requested)} (capped)` : ''}` +
+        (x.i.kbPerConnection === null ? '' : ` at ${kb(x.i.kbPerConnection)} of RSS each, ${num(x.i.threadsPerConnection)} threads per connection`);
   const parts = [`Idle keep-alive connections: ${rows.map(describe).join('; ')}`];
   const loop = rows.find((x) => x.t.id === 'event-loop') ?? rows.find((x) => x.t.model === 'event-loop');
   const threads = rows.filter((x) => x.t.model !== null && PER_CONNECTION.includes(x.t.model) && x.i.held > 0);
