@@ -178,18 +178,17 @@ function slowClients(d: Data): Verdict {
   const others = rows.filter((r) => !loops.includes(r) && !pools.includes(r));
   const parts = [`While ${n} slow clients trickled their headers, normal clients were served at: ${rows.map(describe).join('; ')}`];
   // Thresholds: a server "starves" below 5% of its rate without slow clients; it "keeps serving"
-  // at 20% or more (a margin for the noise of two separate measurements on a shared machine).
+  // at 20% or more (a margin for the noise of two separate measurements on a shared machine);
+  // in between it was slowed down but not starved.
   let loopWord = null as VerdictWord | null;
   if (loops.length) {
     const kept = loops.filter((r) => r.ratio! >= 0.2);
-    loopWord = kept.length === loops.length ? 'supports' : kept.length === 0 ? 'contradicts' : 'mixed';
-    parts.push(
-      loopWord === 'supports'
-        ? 'the event loop kept serving: a slow client costs it one more descriptor to watch, not a thread'
-        : loopWord === 'contradicts'
-          ? 'the event loop starved too: that contradicts the claim'
-          : 'some event-loop variants kept serving and some did not',
-    );
+    const starved = loops.filter((r) => r.ratio! < 0.05);
+    const slowed = loops.filter((r) => !kept.includes(r) && !starved.includes(r));
+    loopWord = kept.length === loops.length ? 'supports' : starved.length > 0 ? 'contradicts' : 'mixed';
+    if (kept.length) parts.push(`${list(kept.map((r) => r.t.id))} kept serving: a slow client costs an event loop one more descriptor to watch, not a thread`);
+    if (slowed.length) parts.push(`${list(slowed.map((r) => r.t.id))} slowed down (to under 20%) without starving`);
+    if (starved.length) parts.push(`${list(starved.map((r) => r.t.id))} starved as well, which an event loop should not`);
   }
   let poolWord = null as VerdictWord | null;
   if (pools.length) {
@@ -206,11 +205,8 @@ function slowClients(d: Data): Verdict {
   }
   const starvedOthers = others.filter((r) => r.ratio! < 0.05).map((r) => r.t.id);
   if (starvedOthers.length) parts.push(`${list(starvedOthers)} also starved`);
-  const words = [loopWord, poolWord].filter((w): w is VerdictWord => w !== null);
-  let verdict: VerdictWord = 'inconclusive';
-  if (words.includes('contradicts')) verdict = words.every((w) => w === 'contradicts') ? 'contradicts' : 'mixed';
-  else if (words.includes('supports')) verdict = words.every((w) => w === 'supports') ? 'supports' : 'mixed';
-  if (verdict === 'mixed' && loopWord === 'supports' && poolWord === 'inconclusive') verdict = 'supports';
+  // The event-loop half decides (a pool that did not starve leaves its half untested, not refuted).
+  const verdict: VerdictWord = loopWord ?? poolWord ?? 'inconclusive';
   return { ...base, verdict, sentence: `${parts.join('; ')}: ${verdictPhrase(verdict)}.`, figures };
 }
 
@@ -299,7 +295,11 @@ function waitingThreads(d: Data): Verdict {
     x.i.held === 0
       ? `${x.t.id} held none`
       : `${x.t.id} held ${num(x.i.held)}${x.i.held < x.i.requested ? ` of ${num(x.i.requested)} (capped)` : ''}` +
-        (x.i.kbPerConnection === null ? '' : ` at ${kb(x.i.kbPerConnection)} of RSS each, ${num(x.i.threadsPerConnection)} threads per connection`);
+        (x.i.kbPerConnection === null
+          ? ''
+          : x.i.kbPerConnection <= 0
+            ? ` with no measurable memory growth (RSS ${kb(x.i.rssKbBefore)} → ${kb(x.i.rssKbWith)}), ${num(x.i.threadsPerConnection)} threads per connection`
+            : ` at ${kb(x.i.kbPerConnection)} of RSS each, ${num(x.i.threadsPerConnection)} threads per connection`);
   const parts = [`Idle keep-alive connections: ${rows.map(describe).join('; ')}`];
   const loop = rows.find((x) => x.t.id === 'event-loop') ?? rows.find((x) => x.t.model === 'event-loop');
   const threads = rows.filter((x) => x.t.model !== null && PER_CONNECTION.includes(x.t.model) && x.i.held > 0);
