@@ -23,7 +23,7 @@ Options
                          variant of each model that takes --workers)
 ${availableModels().map((m) => `                           ${m.name.padEnd(11)} ${m.available ? 'available' : 'not built yet'}`).join('\n')}
   --scenarios <list>     comma-separated (default: all)
-${SCENARIOS.map((s) => `                           ${s.name.padEnd(12)} ${s.tests.length > 60 ? s.tests.slice(0, 57) + '…' : s.tests}`).join('\n')}
+${SCENARIOS.map((s) => `                           ${s.name.padEnd(12)} ${s.summary}`).join('\n')}
   --duration <dur>       per measurement (default: 5s; --quick: 2s or 1s to fit ~2.5 minutes)
   --connections <list>   the hello sweep (default: 1,50,500); other scenarios use the middle one
   --quick                short measurements: the whole run in under 3 minutes

@@ -39,6 +39,8 @@ export interface ScenarioContext {
 
 export interface Scenario {
   name: string;
+  /** A few words for --help. */
+  summary: string;
   /** The claim of the lecture it tests, in one line. */
   tests: string;
   /** The connection counts it runs at. */
@@ -76,9 +78,10 @@ function load(ctx: ScenarioContext, path: string, connections: number, headers: 
 }
 
 /** A plain load scenario: one client, one path, figures from the client and /proc. */
-function loadScenario(name: string, tests: string, path: string, headers: Record<string, string>, sweep: boolean): Scenario {
+function loadScenario(name: string, summary: string, tests: string, path: string, headers: Record<string, string>, sweep: boolean): Scenario {
   return {
     name,
+    summary,
     tests,
     connections: (o) => (sweep ? [...o.connections] : [standardConnections(o)]),
     estimateMs: (o) => (sweep ? o.connections.length : 1) * (Math.max(1000, o.durationMs) + 600),
@@ -89,19 +92,21 @@ function loadScenario(name: string, tests: string, path: string, headers: Record
   };
 }
 
-const hello = loadScenario('hello', 'raw throughput and latency per model (keep-alive, 13-byte body)', '/', {}, true);
+const hello = loadScenario('hello', 'keep-alive, 13-byte body, the connections sweep', 'raw throughput and latency per model (keep-alive, 13-byte body)', '/', {}, true);
 const close = loadScenario(
   'close',
+  'Connection: close: a new connection per request',
   'accept + connection set-up on every request: process-per-connection pays a process start each time, prefork does not',
   '/',
   { Connection: 'close' },
   false,
 );
-const static4k = loadScenario('static-4k', 'file serving: a 4 KiB file (from memory)', '/file4k.bin', {}, false);
-const static1m = loadScenario('static-1m', 'file serving: a 1 MiB file (sendfile: the copy stays in the kernel)', '/file1m.bin', {}, false);
+const static4k = loadScenario('static-4k', 'a 4 KiB file', 'file serving: a 4 KiB file (from memory)', '/file4k.bin', {}, false);
+const static1m = loadScenario('static-1m', 'a 1 MiB file (sendfile)', 'file serving: a 1 MiB file (sendfile: the copy stays in the kernel)', '/file1m.bin', {}, false);
 
 const slowClient: Scenario = {
   name: 'slow-client',
+  summary: 'slow clients trickle headers beside normal clients',
   tests: '"a single threaded server can only deal with one client at a time"; pools starve when slow clients outnumber workers; the event loop does not',
   connections: (o) => [standardConnections(o)],
   estimateMs: (o) => Math.max(1000, o.durationMs) + 1000,
@@ -128,6 +133,7 @@ const slowClient: Scenario = {
 
 const cpuHandler: Scenario = {
   name: 'cpu-handler',
+  summary: 'a handler burning 5 ms of CPU, a light request beside it',
   tests: '"processEvent must not block": a handler burning 5 ms of CPU stalls every connection of an event loop; threads and processes are preempted instead',
   connections: () => [CPU_CONNECTIONS],
   estimateMs: (o) => Math.max(1000, o.durationMs) + 800,
@@ -152,6 +158,7 @@ const cpuHandler: Scenario = {
 
 const idleConns: Scenario = {
   name: 'idle-conns',
+  summary: 'N idle keep-alive connections: memory per connection',
   tests: '"threads just waiting for the client requests … a waste of resources": memory per idle keep-alive connection',
   connections: (o) => [o.idleConnections],
   estimateMs: (o) => 2500 + o.idleConnections / 4,
