@@ -23,7 +23,7 @@ export interface RenderedChart extends Chart {
 type Row = Record<string, string | number>;
 
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
-const CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 }, title: { fontSize: 14, anchor: 'start' as const } };
+const CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 240 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 }, title: { fontSize: 14, anchor: 'start' as const } };
 
 const ok = (r: RunRecord) => r.error === null;
 
@@ -252,25 +252,28 @@ export function buildCharts(res: Results): Chart[] {
 
   // One chart per target, for docs/models.md: what it achieved in each scenario.
   for (const t of res.targets) {
-    const rows: Row[] = runs
-      .filter((r) => r.target === t.id && r.load)
-      .map((r) => ({ scenario: r.scenario === 'hello' ? `hello ×${r.connections}` : r.scenario, rps: Math.round(r.load!.rps), cpu: r.server?.cpuPerRequestUs?.total ?? 0 }));
+    const mine = runs.filter((r) => r.target === t.id && r.load);
+    if (mine.length === 0) continue;
+    const scenarioLabels = mine.map((r) => (r.scenario === 'hello' ? `hello ×${r.connections}` : r.scenario));
+    const rows: Row[] = mine
+      .map((r, i) => ({ scenario: scenarioLabels[i]!, rps: Math.round(r.load!.rps), label: r.server?.cpuPerRequestUs ? `${r.server.cpuPerRequestUs.total.toFixed(1)} µs CPU/req` : '' }))
+      .filter((r) => r.rps > 0);
     if (rows.length === 0) continue;
     charts.push({
       name: `model-${slug(t.id)}`,
       title: `${t.id}: requests/s per scenario`,
-      caption: `${t.id}: requests per second in each scenario of this run (log scale); the label is the server CPU per request.`,
+      caption: `${t.id}: requests per second in each scenario of this run (log scale), labelled with the server CPU per request. A scenario with no bar got no answer.`,
       spec: spec(`${t.id} — requests/s per scenario`, rows, {
         width: 420,
         height: { step: 20 },
         encoding: {
-          y: { field: 'scenario', type: 'nominal', sort: null, title: null },
-          x: { field: 'rps', type: 'quantitative', scale: { type: 'symlog' }, title: 'requests/s' },
-          tooltip: [{ field: 'scenario' }, { field: 'rps', format: ',' }, { field: 'cpu', format: '.1f', title: 'CPU µs/req' }],
+          y: { field: 'scenario', type: 'nominal', sort: scenarioLabels, title: null },
+          x: logBars(rows, 'rps', 'requests/s (log)'),
+          tooltip: [{ field: 'scenario' }, { field: 'rps', format: ',' }, { field: 'label', title: 'CPU' }],
         },
         layer: [
           { mark: { type: 'bar', color: '#4c78a8' } },
-          { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'cpu', format: '.1f' } } },
+          { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'label' } } },
         ],
       }),
     });

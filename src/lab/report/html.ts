@@ -9,11 +9,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const VERDICT_CLASS: Record<string, string> = { supports: 'ok', contradicts: 'bad', mixed: 'mid', inconclusive: 'na', 'not measured': 'na' };
 
 function tableHtml(t: Table): string {
-  return `${t.caption ? `<p>${esc(t.caption)}</p>` : ''}<table>
+  return `${t.caption ? `<p>${esc(t.caption)}</p>` : ''}<div class="scroll"><table>
 <thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
 <tbody>
 ${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')}
-</tbody></table>`;
+</tbody></table></div>`;
 }
 
 export function reportHtml(res: Results, charts: RenderedChart[]): string {
@@ -57,6 +57,7 @@ export function reportHtml(res: Results, charts: RenderedChart[]): string {
   figcaption { font-size: .9em; color: #555; }
   table { border-collapse: collapse; font-size: 13px; margin: 1rem 0; } th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; white-space: nowrap; } th { background: #f5f5f5; }
   td:first-child, td:nth-child(2) { text-align: left; }
+  .scroll { overflow-x: auto; }
   .models { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1rem; }
 </style>
 </head>
