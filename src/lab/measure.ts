@@ -40,9 +40,9 @@ export async function measureServer<T>(server: RunningServer, countLog: boolean,
   const peaks = sampler.stop();
   if (after === null) throw new Error('the server process died during the measurement');
   const sysAfter = await readSyscallCounters(server.url);
-  const logAfter = countLog ? await settledCount(() => server.logLines) : 0;
-
   const requests = requestsOf(value);
+  const logAfter = countLog ? await settledCount(() => server.logLines, { atLeast: logBefore + requests }) : 0;
+
   const cpu = cpuBetween(before, after);
   const vol = after.voluntarySwitches - before.voluntarySwitches;
   const invol = after.involuntarySwitches - before.involuntarySwitches;
