@@ -6,13 +6,16 @@
 //
 //   node bench/peers.mjs [--duration 5] [--runs 3] [--only hello,static-4k,…]
 //
-// Prints requests/s (median of the runs), p99 latency and errors per server.
+// Prints requests/s (median of the runs), the server's CPU per request split
+// into user and kernel mode (its whole process tree, from /proc: the lab's
+// sampler, dist/lab/proc.js), p99 latency and errors per server.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { snapshotTree, cpuBetween, cpuPerRequest } from '../dist/lab/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
@@ -104,16 +107,21 @@ async function startPeer(name, make) {
   throw new Error(`${name} did not start: ${out}`);
 }
 
-function runWrk(port, sc) {
+/** One wrk run, with the server tree's CPU time (user/kernel) read before and after. */
+function runWrk(port, sc, serverPid) {
+  const before = serverPid ? snapshotTree(serverPid) : null;
   const args = ['-t1', `-c${sc.conns}`, `-d${opt.duration}s`, '--latency', '--timeout', '5s'];
   if (sc.close) args.push('-H', 'Connection: close');
   const argv = pin(1, ['wrk', ...args, `http://127.0.0.1:${port}${sc.path}`]);
   const text = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  const after = serverPid ? snapshotTree(serverPid) : null;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
+  const cpu = before && after ? cpuPerRequest(cpuBetween(before, after), requests) : null;
   const p99 = /99%\s+([\d.]+\w+)/.exec(text)?.[1] ?? '?';
   const errors = /Socket errors: (.*)/.exec(text)?.[1] ?? '';
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
-  return { rps, p99, errors: [errors, non2xx ? `non-2xx ${non2xx}` : ''].filter(Boolean).join(', ') };
+  return { rps, p99, cpu, errors: [errors, non2xx ? `non-2xx ${non2xx}` : ''].filter(Boolean).join(', ') };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -132,10 +140,13 @@ for (const sc of scenarios) {
     try {
       runWrk(port, { ...sc }); // warm-up (JIT, caches)
       const results = [];
-      for (let i = 0; i < runs; i++) results.push(runWrk(port, sc));
-      const r = { scenario: sc.name, server: name, rps: median(results.map((x) => x.rps)), p99: results.map((x) => x.p99).join('/'), errors: results.map((x) => x.errors).filter(Boolean).join('; ') };
+      for (let i = 0; i < runs; i++) results.push(runWrk(port, sc, proc.pid));
+      // CPU per request of the run whose req/s is the median.
+      const mid = [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)];
+      const r = { scenario: sc.name, server: name, rps: mid.rps, cpu: mid.cpu, p99: results.map((x) => x.p99).join('/'), errors: results.map((x) => x.errors).filter(Boolean).join('; ') };
       rows.push(r);
-      console.log(`  ${sc.name.padEnd(17)} ${name.padEnd(20)} ${String(Math.round(r.rps)).padStart(8)} req/s   p99 ${r.p99}${r.errors ? '   ' + r.errors : ''}`);
+      const cpu = r.cpu ? `${r.cpu.user.toFixed(1).padStart(6)} + ${r.cpu.kernel.toFixed(1).padStart(6)} µs/req (user + kernel)` : '';
+      console.log(`  ${sc.name.padEnd(17)} ${name.padEnd(20)} ${String(Math.round(r.rps)).padStart(8)} req/s   ${cpu}   p99 ${r.p99}${r.errors ? '   ' + r.errors : ''}`);
     } finally {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));

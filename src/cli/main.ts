@@ -2,12 +2,14 @@
 // fourfold's command line: `fourfold serve …` (and, soon, `fourfold bench …`).
 import { readFileSync } from 'node:fs';
 import { serveCommand } from './serve-command.js';
+import { benchCommand } from './bench-command.js';
 import { UsageError, StartError } from '../serve.js';
 
 const HELP = `Usage: fourfold <command> [options]
 
 Commands
   serve [root]   serve static files and/or a handler (see: fourfold serve --help)
+  bench          measure the models side by side (see: fourfold bench --help)
 
 Options
   -h, --help     this help
@@ -27,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'serve') return serveCommand(rest);
+  if (command === 'bench') return benchCommand(rest);
   throw new UsageError(`unknown command '${command}' (try: fourfold serve)`);
 }
 

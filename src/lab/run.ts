@@ -1,0 +1,227 @@
+// The lab's main loop: for each target, start it as a real server process,
+// warm it up, run every scenario against it, stop it, move on. Then judge
+// the claims and hand the results to the report.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { machineInfo, toolVersions, which } from './machine.js';
+import { makeScratch } from './site.js';
+import { chooseClient, type ClientChoice, type LoadClient } from './load/index.js';
+import { planPinning, pinSelf } from './pin.js';
+import { calibrateBurn, BURN_ENV } from './fixtures/burn.js';
+import { modelTargets, peerTargets, type LaunchContext, type Target } from './targets.js';
+import { SCENARIOS, findScenario, standardConnections, type Scenario, type ScenarioOptions } from './scenarios.js';
+import { startServer, type RunningServer } from './server-process.js';
+import { createProgress } from './progress.js';
+import { installCleanupHandlers, onAbortDo } from './cleanup.js';
+import { computeVerdicts } from './verdicts.js';
+import { SETTLE_MS } from './measure.js';
+import { RESULTS_SCHEMA, type Results, type RunRecord, type TargetRecord } from './results.js';
+
+export interface BenchOptions {
+  /** Model specs ("event-loop", "event-loop --workers 2"); null = every available model. */
+  models: string[] | null;
+  scenarios: string[] | null;
+  /** Per measurement; null = 5 s, or what fits the --quick budget. */
+  durationMs: number | null;
+  connections: number[];
+  quick: boolean;
+  client: ClientChoice;
+  peers: boolean;
+  pin: boolean;
+  /** N of the `--workers N` variants. */
+  workers: number;
+  idleConnections: number;
+  slowClients: number;
+  maxRssMb: number;
+  /** Servers log every response and the lab checks the count against the client's (costs throughput). */
+  countRequests: boolean;
+  progress: boolean;
+  /** The command line, for results.json. */
+  command: string;
+}
+
+/** How long the CPU-burning handler burns per request. */
+export const BURN_MS = 5;
+/** --quick: the whole run should fit in this, whatever the number of models. */
+const QUICK_BUDGET_MS = 150_000;
+/** Per target: start-up, warm-up, stop. */
+const TARGET_OVERHEAD_MS = 3_500;
+const WARMUP_MS = 1_000;
+
+/** The scenarios' measurements for one target (what the progress bar counts). */
+function measurementsOf(scenarios: readonly Scenario[], o: ScenarioOptions): { scenario: Scenario; connections: number }[] {
+  return scenarios.flatMap((s) => s.connections(o).map((connections) => ({ scenario: s, connections })));
+}
+
+/** A scenario's estimated time, split evenly over its measurements (progress bar weights). */
+function stepWeight(s: Scenario, o: ScenarioOptions): number {
+  return s.estimateMs(o) / s.connections(o).length;
+}
+
+/** --quick: 2 s per measurement when that fits the budget, else 1 s (wrk's shortest run). */
+function quickDuration(targets: number, scenarios: readonly Scenario[], o: ScenarioOptions): number {
+  for (const d of [2000, 1000]) {
+    const per = scenarios.reduce((sum, s) => sum + s.estimateMs({ ...o, durationMs: d }), 0);
+    if (targets * (per + TARGET_OVERHEAD_MS) <= QUICK_BUDGET_MS) return d;
+  }
+  return 1000;
+}
+
+export async function runBench(o: BenchOptions): Promise<Results> {
+  installCleanupHandlers();
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const machine = machineInfo();
+  const tools = toolVersions();
+  const scratch = makeScratch();
+  const client: LoadClient = chooseClient(o.client, tools, scratch.dir);
+  const pin = planPinning(machine.cores, which('taskset'), o.pin);
+  pinSelf(pin);
+
+  let scenarios: readonly Scenario[] = SCENARIOS;
+  if (o.scenarios !== null) {
+    scenarios = o.scenarios.map((name) => {
+      const s = findScenario(name);
+      if (s === undefined) throw new RangeError(`unknown scenario '${name}' (scenarios: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+      return s;
+    });
+  }
+
+  // The same work per /cpu request for every server: calibrated once, here, before any load.
+  const burnIterations = calibrateBurn(BURN_MS);
+  const env = { ...process.env, [BURN_ENV]: String(burnIterations) };
+  const launchCtx: LaunchContext = { site: scratch.site, scratch: scratch.dir, serverCpus: pin.server, env, countLog: o.countRequests };
+
+  const plan = await modelTargets(o.models, o.workers, launchCtx);
+  if (o.peers) {
+    const peers = peerTargets(tools.nginx !== null);
+    plan.targets.push(...peers.targets);
+    plan.notMeasured.push(...peers.notMeasured);
+  }
+  if (plan.targets.length === 0) throw new RangeError('no model to measure (none of the selected models is built yet)');
+
+  const sopts: ScenarioOptions = {
+    durationMs: 5000,
+    connections: o.connections,
+    slowClients: o.slowClients,
+    idleConnections: o.idleConnections,
+    maxRssMb: o.maxRssMb,
+    countLog: o.countRequests,
+    clientCpus: pin.client,
+  };
+  sopts.durationMs = o.durationMs ?? (o.quick ? quickDuration(plan.targets.length, scenarios, sopts) : 5000);
+
+  const steps = measurementsOf(scenarios, sopts);
+  const perTarget = TARGET_OVERHEAD_MS + steps.reduce((sum, st) => sum + stepWeight(st.scenario, sopts), 0);
+  const progress = createProgress(plan.targets.length * perTarget, o.progress);
+  onAbortDo(() => progress.stop());
+
+  const runs: RunRecord[] = [];
+  const targetRecords: TargetRecord[] = [];
+  try {
+    for (const target of plan.targets) {
+      targetRecords.push(await runTarget(target, scenarios, steps, sopts, launchCtx, client, runs, progress));
+    }
+  } finally {
+    progress.stop();
+  }
+
+  const verdicts = computeVerdicts({
+    runs,
+    targets: targetRecords,
+    notMeasured: plan.notMeasured,
+    connections: sopts.connections,
+    standardConnections: standardConnections(sopts),
+    slowClients: sopts.slowClients,
+    burnMs: BURN_MS,
+  });
+  return {
+    schema: RESULTS_SCHEMA,
+    command: o.command,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallSeconds: (performance.now() - t0) / 1000,
+    options: { ...o, durationMs: sopts.durationMs, standardConnections: standardConnections(sopts), scenarios: scenarios.map((s) => s.name) },
+    machine,
+    tools,
+    client: { name: client.name, version: client.version, latencyResolutionMs: client.name === 'wrk' ? 0.001 : 1 },
+    pinning: pin,
+    burnIterations,
+    targets: targetRecords,
+    notMeasured: plan.notMeasured,
+    runs,
+    verdicts,
+  };
+}
+
+async function runTarget(
+  target: Target,
+  scenarios: readonly Scenario[],
+  steps: { scenario: Scenario; connections: number }[],
+  sopts: ScenarioOptions,
+  launchCtx: LaunchContext,
+  client: LoadClient,
+  runs: RunRecord[],
+  progress: ReturnType<typeof createProgress>,
+): Promise<TargetRecord> {
+  const launch = await target.launch(launchCtx);
+  const rec: TargetRecord = { id: target.id, kind: target.kind, model: target.model, summary: target.summary, command: launch.argv, startMs: null, error: null, skipped: {} };
+  const weight = (st: { scenario: Scenario }) => stepWeight(st.scenario, sopts);
+  progress.step(`${target.id}: starting`);
+  let server: RunningServer;
+  const t = performance.now();
+  try {
+    server = await startServer({ ...launch, countLog: launch.countLog && target.countsRequests });
+    rec.startMs = performance.now() - t;
+  } catch (e) {
+    rec.error = e instanceof Error ? e.message : String(e);
+    progress.note(`${target.id} did not start: ${rec.error.split('\n')[0]}`);
+    progress.done(TARGET_OVERHEAD_MS + steps.reduce((s, st) => s + weight(st), 0));
+    return rec;
+  }
+  const countLog = sopts.countLog && target.countsRequests;
+  try {
+    // Warm-up: JIT, file caches, lazily built replies. One connection, so every model can take it.
+    progress.step(`${target.id}: warming up`);
+    try {
+      await client.run({ url: `${server.url}/`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      if (scenarios.some((s) => s.name.startsWith('static'))) {
+        await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      }
+    } catch (e) {
+      progress.note(`${target.id}: warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    progress.done(TARGET_OVERHEAD_MS);
+    for (const st of steps) {
+      const s = st.scenario;
+      if (!scenarios.includes(s)) continue;
+      if (target.cannot[s.name] !== undefined) {
+        rec.skipped[s.name] = target.cannot[s.name]!;
+        progress.done(weight(st));
+        continue;
+      }
+      progress.step(`${target.id} · ${s.name} · ${st.connections} conn${st.connections > 1 ? 's' : ''}`);
+      let run: RunRecord;
+      if (server.exited) {
+        run = failed(target, s.name, st.connections, sopts, 'the server had exited');
+      } else {
+        try {
+          run = await s.run({ target, server, client, options: { ...sopts, countLog } }, st.connections);
+        } catch (e) {
+          run = failed(target, s.name, st.connections, sopts, e instanceof Error ? e.message : String(e));
+        }
+      }
+      if (run.error !== null) progress.note(`${target.id} · ${s.name}: ${run.error.split('\n')[0]}`);
+      runs.push(run);
+      progress.done(weight(st));
+      await sleep(SETTLE_MS);
+    }
+  } finally {
+    progress.step(`${target.id}: stopping`);
+    await server.stop();
+  }
+  return rec;
+}
+
+function failed(target: Target, scenario: string, connections: number, o: ScenarioOptions, error: string): RunRecord {
+  return { target: target.id, scenario, connections, durationMs: o.durationMs, load: null, probe: null, slow: null, idle: null, server: null, error, notes: [] };
+}
