@@ -13,8 +13,14 @@ export interface LabModel {
   name: string;
   summary: string;
   available: boolean;
+  /**
+   * A model whose pool is one worker unless told otherwise (event-loop: its
+   * --workers N is a different architecture, nginx-style): the lab adds a
+   * `--workers N` row for it. Pools with a larger default run at that size.
+   */
+  scalesOut: boolean;
 }
 
 export function availableModels(): LabModel[] {
-  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.run !== null }));
+  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1 }));
 }

@@ -2,7 +2,6 @@
 import type { LoadResult } from './load/index.js';
 import type { MachineInfo, ToolVersions } from './machine.js';
 import type { NotMeasured } from './targets.js';
-import type { Verdict } from './verdicts.js';
 
 export const RESULTS_SCHEMA = 'fourfold-bench/1';
 
@@ -91,3 +90,21 @@ export interface Results {
   runs: RunRecord[];
   verdicts: Verdict[];
 }
+
+/** One claim of the lecture and what the figures say about it (computed in verdicts.ts). */
+export type VerdictWord = 'supports' | 'contradicts' | 'mixed' | 'inconclusive' | 'not measured';
+
+export interface Verdict {
+  id: string;
+  /** The lecture's words. */
+  quote: string;
+  /** Where in the lecture. */
+  section: string;
+  scenarios: string[];
+  verdict: VerdictWord;
+  /** The computed sentence: the figures, then what they say about the claim. */
+  sentence: string;
+  /** The figures the sentence used, for results.json. */
+  figures: Record<string, number | null>;
+}
+

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableModels, type LabModel } from './models.js';
-import { startServer, type ServerLaunch } from './server-process.js';
+import type { ServerLaunch } from './server-process.js';
 import { pinned } from './pin.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -70,18 +70,6 @@ export function parseModelSpec(spec: string): { name: string; extra: string[] } 
   return { name, extra };
 }
 
-/** Does `fourfold serve --model NAME --workers N` start? (exit 2 = the model takes no --workers). */
-async function acceptsWorkers(name: string, workers: number, ctx: LaunchContext): Promise<boolean> {
-  const argv = serveArgv({ ...ctx, countLog: false }, name, ['--workers', String(workers)]);
-  try {
-    const s = await startServer({ argv, env: ctx.env, ready: 'line', countLog: false, startTimeoutMs: 10_000 });
-    await s.stop();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface TargetPlan {
   targets: Target[];
   notMeasured: NotMeasured[];
@@ -89,8 +77,9 @@ export interface TargetPlan {
 
 /**
  * The models to measure. Without --models: every available model, and a
- * `--workers N` variant of each one that accepts the flag (found by trying
- * it, so a pooled model that lands later gets its row without a change here).
+ * `--workers N` variant of each one that scales out to several processes
+ * (the model table says which), so a model that lands later gets its rows
+ * without a change here.
  */
 export async function modelTargets(specs: string[] | null, workers: number, ctx: LaunchContext): Promise<TargetPlan> {
   const models = availableModels();
@@ -104,9 +93,7 @@ export async function modelTargets(specs: string[] | null, workers: number, ctx:
       }
       targets.push(modelTarget(m, []));
     }
-    for (const m of models.filter((x) => x.available)) {
-      if (await acceptsWorkers(m.name, workers, ctx)) targets.push(modelTarget(m, ['--workers', String(workers)]));
-    }
+    for (const m of models.filter((x) => x.available && x.scalesOut)) targets.push(modelTarget(m, ['--workers', String(workers)]));
     return { targets, notMeasured };
   }
   for (const spec of specs) {

@@ -11,21 +11,8 @@ import type { RunRecord, TargetRecord } from './results.js';
 import type { NotMeasured } from './targets.js';
 import { num, rps, ms, us, pct, kb, list } from './format.js';
 
-export type VerdictWord = 'supports' | 'contradicts' | 'mixed' | 'inconclusive' | 'not measured';
-
-export interface Verdict {
-  id: string;
-  /** The lecture's words. */
-  quote: string;
-  /** Where in the lecture. */
-  section: string;
-  scenarios: string[];
-  verdict: VerdictWord;
-  /** The computed sentence: the figures, then what they say about the claim. */
-  sentence: string;
-  /** The figures the sentence used, for results.json. */
-  figures: Record<string, number | null>;
-}
+export type { Verdict, VerdictWord } from './results.js';
+import type { Verdict, VerdictWord } from './results.js';
 
 export interface VerdictInput {
   runs: RunRecord[];
