@@ -8,6 +8,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import * as sys from '../dist/sys/index.js';
 
 const {
@@ -523,4 +524,111 @@ test('in a worker thread: sockets, errno and UvPoll use that thread’s own loop
   const [message] = await once(worker, 'message');
   assert.deepEqual(message, { blocked: WOULD_BLOCK, text: 'worker' });
   await once(worker, 'exit');
+});
+
+// --- the file layout: transfer.ts, the lecture's words, dead code gone -------------
+
+const source = (file) => fs.readFileSync(new URL(`../src/sys/${file}`, import.meta.url), 'utf8');
+
+test('data transfer lives in transfer.ts; socket.ts creates, configures, accepts, closes', async () => {
+  const transfer = await import('../dist/sys/transfer.js');
+  const socketModule = await import('../dist/sys/socket.js');
+  for (const name of ['recv', 'send', 'sendv', 'sendfile']) {
+    assert.equal(typeof transfer[name], 'function', name);
+    assert.equal(socketModule[name], undefined, `${name} is not in socket.js`);
+    assert.equal(sys[name], transfer[name], `index re-exports ${name}`);
+  }
+  for (const name of ['socket', 'listenTcp', 'accept', 'close', 'shutdown', 'localAddress', 'remoteAddress']) {
+    assert.equal(sys[name], socketModule[name], name);
+  }
+});
+
+test('index.ts opens with what a system call and a file descriptor are', () => {
+  const opening = source('index.ts').split('\nexport')[0];
+  for (const words of ['user mode', 'kernel mode', 'system call', 'koffi', 'file descriptor', 'integer', 'TCP/IP']) {
+    assert.ok(opening.includes(words), `mentions "${words}"`);
+  }
+});
+
+test('dead code is gone: uvBackendTimeout, setKeepAlive; uv.ts says who uses UvPoll', () => {
+  assert.equal('uvBackendTimeout' in sys, false);
+  assert.equal('setKeepAlive' in sys, false);
+  assert.doesNotMatch(source('ffi.ts'), /uv_backend_timeout/);
+  const uvComment = source('uv.ts').split('\nimport')[0];
+  assert.match(uvComment, /event-loop model does NOT use it/);
+  assert.match(uvComment, /masters/);
+  assert.equal(typeof sys.UvPoll, 'function');
+});
+
+// --- syscall counters and the trace -------------------------------------------------------
+
+const slot = (name) => sys.SYSCALLS.indexOf(name);
+
+test('SYSCALLS names every call; counts grow by exactly one accept, recv, send and close', async () => {
+  for (const name of ['accept4', 'recv', 'send', 'sendmsg', 'sendfile', 'close', 'shutdown', 'setsockopt', 'epoll_wait',
+    'epoll_ctl', 'poll', 'select', 'getpeername', 'getsockname', 'fcntl', 'connect', 'socket', 'bind', 'listen']) {
+    assert.ok(slot(name) >= 0, name);
+  }
+  const lfd = sys.listenTcp('127.0.0.1', 0, { nonblocking: true });
+  const client = net.connect({ host: '127.0.0.1', port: sys.localAddress(lfd).port });
+  await once(client, 'connect');
+  try {
+    client.write('hi');
+    await delay(20);
+
+    const before = Float64Array.from(sys.syscallCounts());
+    const fd = sys.accept(lfd, true);
+    assert.equal(sys.recv(fd, Buffer.alloc(8), 0, 8), 2);
+    assert.equal(sys.send(fd, Buffer.from('ok'), 0, 2), 2);
+    sys.close(fd);
+    const after = sys.syscallCounts();
+
+    const grown = {};
+    sys.SYSCALLS.forEach((name, i) => {
+      if (after[i] !== before[i]) grown[name] = after[i] - before[i];
+    });
+    assert.deepEqual(grown, { accept4: 1, recv: 1, send: 1, close: 1 });
+  } finally {
+    client.destroy();
+    sys.close(lfd);
+  }
+});
+
+test('every entry of the kernel table counts under its own name', async () => {
+  const { kernel } = await import('../dist/sys/syscalls.js');
+  // Arguments the kernel rejects at once (bad fd, bad flags, zero length): harmless.
+  const harmless = {
+    socket: [-1, 0, 0], setsockopt: [-1, 0, 0, 0, 0], getsockopt: [-1, 0, 0, 0, 0], bind: [-1, 0, 0], listen: [-1, 0],
+    accept4: [-1, 0, 0, 0], connect: [-1, 0, 0], getsockname: [-1, 0, 0], getpeername: [-1, 0, 0], shutdown: [-1, 0],
+    close: [-1], fcntl: [-1, P.F_GETFL], recv: [-1, 0, 0, 0], send: [-1, 0, 0, 0], sendmsg: [-1, 0, 0],
+    sendfile: [-1, -1, 0, 0], epoll_create1: [-1], epoll_ctl: [-1, 1, -1, 0], epoll_wait: [-1, 0, 1, 0], poll: [0, 0, 0],
+    select: [-1, 0, 0, 0, 0], memfd_create: ['x', 0xffff], ftruncate: [-1, 0], mmap: [0, 0, 0, 0, -1, 0], munmap: [0, 0],
+    prctl: [0x7fffffff, 'unsigned long', 0], getppid: [], gettid: [],
+  };
+  assert.deepEqual(Object.keys(harmless).sort(), [...sys.SYSCALLS].sort(), 'the test covers every call');
+  const counts = sys.syscallCounts();
+  for (const name of sys.SYSCALLS) {
+    const before = Float64Array.from(counts);
+    kernel[name](...harmless[name]);
+    counts.forEach((n, i) => assert.equal(n - before[i], i === slot(name) ? 1 : 0, `${name} → ${sys.SYSCALLS[i]}`));
+  }
+});
+
+test('countSyscallsInto: counting continues in caller-provided cells', () => {
+  const own = sys.syscallCounts();
+  const row = new Float64Array(sys.SYSCALLS.length);
+  row[slot('close')] = 100; // e.g. what a previous worker in this scoreboard row left
+  const ownCloses = own[slot('close')];
+  sys.countSyscallsInto(row);
+  try {
+    assert.equal(sys.syscallCounts(), row);
+    sys.close(sys.socket(4));
+    assert.equal(row[slot('close')], 101);
+    assert.equal(row[slot('socket')], 1);
+    assert.equal(own[slot('close')], ownCloses, 'the old array no longer counts');
+  } finally {
+    sys.countSyscallsInto(own);
+  }
+  assert.throws(() => sys.countSyscallsInto(new Float64Array(3)), RangeError);
+  assert.throws(() => sys.countSyscallsInto([0, 0, 0]), RangeError);
 });

@@ -20,7 +20,6 @@ export const platform = {
   // --- socket options (setsockopt levels and names) ---
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2, // rebind a port whose old connections are still in TIME_WAIT
-  SO_KEEPALIVE: 9,
   SO_REUSEPORT: 15, // several sockets listen on one port; the kernel spreads connections
   SO_RCVTIMEO: 20, // a blocking recv/accept gives up after this long (struct timeval)
   SO_SNDTIMEO: 21, // a blocking send gives up after this long
