@@ -560,6 +560,45 @@ test('dead code is gone: uvBackendTimeout, setKeepAlive; uv.ts says who uses UvP
   assert.equal(typeof sys.UvPoll, 'function');
 });
 
+// --- sendfile past 4 GiB -----------------------------------------------------------------
+
+test('sendfile: offsets and counts past 2^32 (a sparse 5 GiB file)', async () => {
+  const GiB = 2 ** 30;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-sys-'));
+  const file = path.join(dir, 'big.bin');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 5 * GiB); // sparse: no disk used
+  const ffd = fs.openSync(file, 'r+');
+  const start = 4.5 * GiB;
+  fs.writeSync(ffd, Buffer.from('HIGH'), 0, 4, start); // what a 32-bit offset would miss
+  const p = await pair();
+  try {
+    const want = 4 << 20;
+    const reading = readClient(p.client, want);
+    let sent = 0;
+    while (sent < want) {
+      const n = sys.sendfile(p.fd, ffd, start + sent, 2 ** 32 + 12345 - sent);
+      if (n === WOULD_BLOCK) {
+        await delay(1);
+        continue;
+      }
+      assert.ok(n > 0 && n <= sys.SENDFILE_CHUNK, `sent ${n}`);
+      sent += n;
+    }
+    const got = await reading;
+    assert.equal(got.toString('latin1', 0, 4), 'HIGH');
+    assert.ok(got.subarray(4, want).every((b) => b === 0), 'the rest of the hole reads as zeros');
+    assert.equal(sys.sendfile(p.fd, ffd, 5 * GiB, 2 ** 33), 0, 'at the end of the file: 0');
+    assert.throws(() => sys.sendfile(p.fd, ffd, -1, 10), RangeError);
+    assert.throws(() => sys.sendfile(p.fd, ffd, 0, 2 ** 53), RangeError);
+    assert.throws(() => sys.sendfile(p.fd, ffd, 0.5, 10), RangeError);
+  } finally {
+    p.close();
+    fs.closeSync(ffd);
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
 // --- syscall counters and the trace -------------------------------------------------------
 
 const slot = (name) => sys.SYSCALLS.indexOf(name);

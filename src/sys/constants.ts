@@ -38,6 +38,9 @@ export const platform = {
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
 
+  // --- sendfile(2) ---
+  SENDFILE_MAX: 0x7ffff000, // Linux moves at most this many bytes per call, whatever count says
+
   // --- shutdown(2) ---
   SHUT_RD: 0,
   SHUT_WR: 1,

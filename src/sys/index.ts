@@ -48,7 +48,7 @@ export {
   localAddress,
   remoteAddress,
 } from './socket.js';
-export { recv, send, sendv, sendfile } from './transfer.js';
+export { recv, send, sendv, sendfile, SENDFILE_CHUNK } from './transfer.js';
 export { epollCreate, epollCtl, epollWait, EpollEvents } from './epoll.js';
 export { PollSet, poll } from './poll.js';
 export { FdSet, select } from './select.js';

@@ -122,17 +122,26 @@ const fileOffset = scratch(P.SIZEOF_OFF_T); // sendfile's off_t, as two u32 halv
 const fileOffsetWords = new Uint32Array(fileOffset.bytes.buffer);
 
 /**
- * Copy `count` bytes of the file `inFd`, from `offset`, to the socket — inside
- * the kernel, never through our memory. Bytes sent (0 = offset is at or past the
- * end of the file) | WOULD_BLOCK | INTERRUPTED. The file position is not used or moved,
- * so one open file can serve many connections at once.
+ * One sendfile moves at most this much. Linux stops at 0x7ffff000 bytes per call
+ * anyway; a smaller bound keeps one call short even when the socket drains as fast
+ * as the disk reads, and the callers loop until the range is done.
+ */
+export const SENDFILE_CHUNK = Math.min(2 ** 30, P.SENDFILE_MAX);
+
+/**
+ * Copy up to `count` bytes of the file `inFd`, from `offset`, to the socket —
+ * inside the kernel, never through our memory. Offset and count may be anything
+ * up to 2^53 (off_t is 64 bits: files past 4 GiB are fine); one call sends at
+ * most SENDFILE_CHUNK bytes. Bytes sent (0 = offset is at or past the end of the
+ * file) | WOULD_BLOCK | INTERRUPTED. The file position is not used or moved, so
+ * one open file can serve many connections at once.
  */
 export function sendfile(outFd: number, inFd: number, offset: number, count: number): number {
-  if (!(offset >= 0 && offset <= Number.MAX_SAFE_INTEGER) || offset % 1 !== 0 || (count >>> 0) !== count) {
-    throw new RangeError(`sendfile: invalid offset ${offset} or count ${count}`);
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(count) || count < 0) {
+    throw new RangeError(`sendfile: offset ${offset} and count ${count} must be integers from 0 to 2^53`);
   }
   store64(fileOffsetWords, 0, offset);
-  const n = kernel.sendfile(outFd, inFd, fileOffset.address, count);
+  const n = kernel.sendfile(outFd, inFd, fileOffset.address, count < SENDFILE_CHUNK ? count : SENDFILE_CHUNK);
   return n >= 0 ? n : transferFailed('sendfile', outFd);
 }
 
