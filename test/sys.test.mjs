@@ -521,9 +521,10 @@ test('in a worker thread: sockets, errno and UvPoll use that thread’s own loop
     });
   `;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const exited = once(worker, 'exit'); // before awaiting the message: both can arrive in one turn
   const [message] = await once(worker, 'message');
   assert.deepEqual(message, { blocked: WOULD_BLOCK, text: 'worker' });
-  await once(worker, 'exit');
+  await exited;
 });
 
 // --- the file layout: transfer.ts, the lecture's words, dead code gone -------------
