@@ -561,6 +561,84 @@ test('dead code is gone: uvBackendTimeout, setKeepAlive; uv.ts says who uses UvP
   assert.equal(typeof sys.UvPoll, 'function');
 });
 
+// --- connect ---------------------------------------------------------------------------
+
+for (const host of ['127.0.0.1', '::1']) {
+  test(`connectTcp to a listenTcp socket on ${host}: bytes both ways`, async () => {
+    const lfd = sys.listenTcp(host, 0);
+    const { port } = sys.localAddress(lfd);
+    const cfd = sys.connectTcp(host, port);
+    const fd = sys.accept(lfd);
+    try {
+      assert.ok(fd >= 0);
+      assert.deepEqual(sys.remoteAddress(cfd), { family: host === '::1' ? 6 : 4, address: host, port });
+      assert.equal(sys.remoteAddress(fd).port, sys.localAddress(cfd).port);
+      assert.equal(sys.send(cfd, Buffer.from('ping'), 0, 4), 4);
+      const buf = Buffer.alloc(16);
+      assert.equal(sys.recv(fd, buf, 0, 16), 4);
+      assert.equal(buf.toString('latin1', 0, 4), 'ping');
+      assert.equal(sys.send(fd, Buffer.from('pong!'), 0, 5), 5);
+      assert.equal(sys.recv(cfd, buf, 0, 16), 5);
+      assert.equal(buf.toString('latin1', 0, 5), 'pong!');
+    } finally {
+      for (const f of [fd, cfd, lfd]) sys.close(f);
+    }
+  });
+}
+
+/** A port nothing listens on: bind one, note it, close it. */
+function closedPort() {
+  const fd = sys.listenTcp('127.0.0.1', 0);
+  const { port } = sys.localAddress(fd);
+  sys.close(fd);
+  return port;
+}
+
+test('connect to a closed port: ECONNREFUSED with a readable message, no descriptor leaked', () => {
+  const port = closedPort();
+  const probe = sys.socket(4);
+  sys.close(probe); // the next descriptor number: a leak would take it
+  assert.throws(
+    () => sys.connectTcp('127.0.0.1', port),
+    (e) =>
+      e instanceof SysError &&
+      e.code === 'ECONNREFUSED' &&
+      e.syscall === 'connect' &&
+      e.port === port &&
+      e.message === `connect 127.0.0.1:${port}: connection refused: nothing is listening on that port (or a firewall said no) (ECONNREFUSED)`,
+  );
+  const next = sys.socket(4);
+  sys.close(next);
+  assert.equal(next, probe, 'connectTcp closed its socket');
+});
+
+test('non-blocking connect: IN_PROGRESS, then writability, then socketError tells', async () => {
+  assert.equal(sys.IN_PROGRESS, -3);
+  const lfd = sys.listenTcp('127.0.0.1', 0);
+  const { port } = sys.localAddress(lfd);
+  const waitWritable = (fd) => {
+    const set = new sys.PollSet(1);
+    set.set(0, fd, P.POLLOUT);
+    assert.equal(sys.poll(set, 1, 2000), 1);
+  };
+  const ok = sys.socket(4, true);
+  const refused = sys.socket(4, true);
+  try {
+    const r = sys.connect(ok, '127.0.0.1', port);
+    assert.ok(r === sys.IN_PROGRESS || r === 0, `got ${r}`);
+    waitWritable(ok);
+    assert.equal(sys.socketError(ok), 0);
+    assert.equal(sys.remoteAddress(ok).port, port);
+
+    assert.equal(sys.connect(refused, '127.0.0.1', closedPort()), sys.IN_PROGRESS);
+    waitWritable(refused);
+    assert.equal(sys.errnoName(sys.socketError(refused)), 'ECONNREFUSED');
+    assert.equal(sys.socketError(refused), 0, 'reading SO_ERROR clears it');
+  } finally {
+    for (const f of [ok, refused, lfd]) sys.close(f);
+  }
+});
+
 // --- sendfile past 4 GiB -----------------------------------------------------------------
 
 test('sendfile: offsets and counts past 2^32 (a sparse 5 GiB file)', async () => {

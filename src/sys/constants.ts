@@ -20,9 +20,10 @@ export const platform = {
   // --- socket options (setsockopt levels and names) ---
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2, // rebind a port whose old connections are still in TIME_WAIT
+  SO_ERROR: 4, // getsockopt: the pending error of the socket (how a non-blocking connect ended)
   SO_REUSEPORT: 15, // several sockets listen on one port; the kernel spreads connections
   SO_RCVTIMEO: 20, // a blocking recv/accept gives up after this long (struct timeval)
-  SO_SNDTIMEO: 21, // a blocking send gives up after this long
+  SO_SNDTIMEO: 21, // a blocking send/connect gives up after this long
   IPPROTO_TCP: 6,
   TCP_NODELAY: 1, // no Nagle delay: send small responses immediately
   IPPROTO_IPV6: 41,

@@ -28,7 +28,7 @@ export {
   familyOf,
   SOCKADDR_MAX,
 } from './sockaddr.js';
-export { WOULD_BLOCK, INTERRUPTED } from './results.js';
+export { WOULD_BLOCK, INTERRUPTED, IN_PROGRESS } from './results.js';
 export {
   type ListenOptions,
   socket,
@@ -48,6 +48,7 @@ export {
   localAddress,
   remoteAddress,
 } from './socket.js';
+export { connect, connectTcp, socketError } from './connect.js';
 export { recv, send, sendv, sendfile, SENDFILE_CHUNK } from './transfer.js';
 export { epollCreate, epollCtl, epollWait, EpollEvents } from './epoll.js';
 export { PollSet, poll } from './poll.js';

@@ -12,3 +12,9 @@ export const WOULD_BLOCK = -1;
  */
 export const INTERRUPTED = -2;
 
+/**
+ * EINPROGRESS: connect() on a non-blocking socket has started the TCP handshake
+ * and returned at once. The socket turns writable when the handshake is over;
+ * socketError() then tells how it went (0 = connected).
+ */
+export const IN_PROGRESS = -3;
