@@ -639,6 +639,173 @@ test('non-blocking connect: IN_PROGRESS, then writability, then socketError tell
   }
 });
 
+// --- shared memory --------------------------------------------------------------------
+
+test('shared memory: a second mapping of the memfd sees the first one’s writes', () => {
+  const memory = sys.createSharedMemory(4096, 'fourfold-test');
+  try {
+    assert.equal(memory.size, 4096);
+    assert.equal(memory.bytes.byteLength, 4096);
+    const a = new Float64Array(memory.bytes);
+    const b = new Float64Array(sys.mapSharedMemory(memory.fd, 4096));
+    assert.equal(b[10], 0, 'starts zeroed');
+    a[10] = 3.25;
+    assert.equal(b[10], 3.25);
+    b[511] = -1;
+    assert.equal(a[511], -1);
+    assert.match(fs.readlinkSync(`/proc/self/fd/${memory.fd}`), /memfd:fourfold-test/);
+    assert.throws(() => sys.mapSharedMemory(memory.fd, 8192), /holds 4096 bytes, fewer than 8192/);
+    assert.throws(() => sys.createSharedMemory(0), RangeError);
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+test('shared memory: a worker thread maps the same fd and shares the cells', async () => {
+  const memory = sys.createSharedMemory(4096);
+  const cells = new Float64Array(memory.bytes);
+  cells[0] = 21;
+  const url = new URL('../dist/sys/index.js', import.meta.url).href;
+  const code = `
+    import * as sys from ${JSON.stringify(url)};
+    import { parentPort, workerData } from 'node:worker_threads';
+    const cells = new Float64Array(sys.mapSharedMemory(workerData.fd, workerData.size));
+    const seen = cells[0];
+    cells[1] = seen * 2;
+    parentPort.postMessage(seen);
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), {
+    workerData: { fd: memory.fd, size: memory.size },
+  });
+  const exited = once(worker, 'exit');
+  try {
+    const [seen] = await once(worker, 'message');
+    assert.equal(seen, 21);
+    assert.equal(cells[1], 42);
+    await exited;
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+/** Run `code` (an ES module) in a new node process; resolves with { code, signal, stdout, stderr }. */
+function runNode(code, { args = [], env = process.env, stdio = ['ignore', 'pipe', 'pipe'] } = {}) {
+  const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], { env, stdio });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) =>
+    child.on('close', (exitCode, signal) => resolve({ code: exitCode, signal, stdout, stderr })),
+  );
+}
+const sysUrl = new URL('../dist/sys/index.js', import.meta.url).href;
+
+test('shared memory: a child process spawned with the memfd as fd 3 maps it and writes', async () => {
+  const memory = sys.createSharedMemory(4096);
+  const cells = new Float64Array(memory.bytes);
+  cells[0] = 6;
+  try {
+    const child = await runNode(
+      `import * as sys from ${JSON.stringify(sysUrl)};
+       const cells = new Float64Array(sys.mapSharedMemory(3, 4096));
+       cells[1] = cells[0] * 7;`,
+      { stdio: ['ignore', 'pipe', 'pipe', memory.fd] },
+    );
+    assert.equal(child.code, 0, child.stderr);
+    assert.equal(cells[1], 42);
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+test('shared memory: a mapping is unmapped only once the GC finds its buffer unreachable', async () => {
+  const child = await runNode(
+    `import * as sys from ${JSON.stringify(sysUrl)};
+     import fs from 'node:fs';
+     const mapped = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.includes('memfd:gc-probe')).length;
+     const memory = sys.createSharedMemory(65536, 'gc-probe');
+     const kept = new Float64Array(memory.bytes);
+     let dropped = [];
+     for (let i = 0; i < 20; i++) dropped.push(new Float64Array(sys.mapSharedMemory(memory.fd, 65536)));
+     dropped[3][7] = 5;
+     const before = mapped();
+     dropped = null;
+     for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+     console.log(JSON.stringify({ before, after: mapped(), kept: kept[7] }));`,
+    { args: ['--expose-gc'] },
+  );
+  assert.equal(child.code, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { before: 21, after: 1, kept: 5 });
+});
+
+// --- process helpers ------------------------------------------------------------------
+
+test('parentPid and threadId', async () => {
+  assert.equal(sys.parentPid(), process.ppid);
+  assert.equal(sys.threadId(), process.pid, 'the main thread’s id is the pid');
+  const code = `
+    import * as sys from ${JSON.stringify(sysUrl)};
+    import { parentPort } from 'node:worker_threads';
+    parentPort.postMessage(sys.threadId());
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const exited = once(worker, 'exit');
+  const [tid] = await once(worker, 'message');
+  assert.ok(Number.isInteger(tid) && tid !== process.pid, `worker tid ${tid}`);
+  await exited;
+  assert.throws(() => sys.setParentDeathSignal(-1), RangeError);
+  assert.throws(() => sys.setParentDeathSignal('SIGNOPE'), RangeError);
+});
+
+/** Gone: no such process, or a zombie waiting for a reaper that may never come. */
+function isGone(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (e.code === 'ESRCH') return true;
+    throw e;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+test('setParentDeathSignal(SIGKILL): the grandchild dies with its killed parent', async () => {
+  const grandchild = `
+    import * as sys from ${JSON.stringify(sysUrl)};
+    sys.setParentDeathSignal('SIGKILL');
+    if (sys.parentPid() !== Number(process.env.EXPECTED_PARENT)) process.exit(3); // the race
+    console.log('ready');
+    setInterval(() => {}, 1000);
+  `;
+  const intermediate = `
+    import { spawn } from 'node:child_process';
+    const child = spawn(process.execPath, ['--input-type=module', '-e', ${JSON.stringify(grandchild)}], {
+      env: { ...process.env, EXPECTED_PARENT: String(process.pid) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', () => console.log(child.pid));
+    setInterval(() => {}, 1000);
+  `;
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', intermediate], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let pid;
+  try {
+    const [line] = await once(parent.stdout, 'data');
+    pid = Number(String(line).trim());
+    assert.ok(pid > 0 && !isGone(pid), 'the grandchild runs');
+    parent.kill('SIGKILL');
+    const start = performance.now();
+    while (!isGone(pid) && performance.now() - start < 1000) await delay(10);
+    assert.ok(isGone(pid), 'the grandchild is gone within a second');
+  } finally {
+    parent.kill('SIGKILL');
+    if (pid !== undefined && !isGone(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
 // --- sendfile past 4 GiB -----------------------------------------------------------------
 
 test('sendfile: offsets and counts past 2^32 (a sparse 5 GiB file)', async () => {

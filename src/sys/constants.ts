@@ -74,6 +74,19 @@ export const platform = {
   // --- select(2) ---
   FD_SETSIZE: 1024, // select() cannot watch descriptors >= this: its bitmap is fixed-size
 
+  // --- shared memory: memfd_create(2), mmap(2), file seals (fcntl) ---
+  MFD_CLOEXEC: 0x0001,
+  MFD_ALLOW_SEALING: 0x0002,
+  F_ADD_SEALS: 1033,
+  F_SEAL_SHRINK: 0x0002, // nobody can make the file smaller (a mapping past its end would crash: SIGBUS)
+  F_SEAL_GROW: 0x0004,
+  PROT_READ: 0x1,
+  PROT_WRITE: 0x2,
+  MAP_SHARED: 0x01, // writes reach the underlying pages, seen by every mapping of them
+
+  // --- processes: prctl(2) ---
+  PR_SET_PDEATHSIG: 1, // the signal this process gets when its parent (thread) dies
+
   // --- struct sizes and layouts (bytes), as the C compiler lays them out ---
   SIZEOF_SOCKADDR_IN: 16, //  { u16 family; u16 port (big-endian); u8 addr[4]; u8 zero[8] }
   SIZEOF_SOCKADDR_IN6: 28, // { u16 family; u16 port (BE); u32 flowinfo; u8 addr[16]; u32 scope_id }

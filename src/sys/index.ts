@@ -54,4 +54,6 @@ export { epollCreate, epollCtl, epollWait, EpollEvents } from './epoll.js';
 export { PollSet, poll } from './poll.js';
 export { FdSet, select } from './select.js';
 export { UvPoll, type UvPollCallback, uvBackendFd } from './uv.js';
+export { type SharedMemory, createSharedMemory, mapSharedMemory } from './shared-memory.js';
+export { setParentDeathSignal, parentPid, threadId } from './process.js';
 export { type Syscall, SYSCALLS, syscallCounts, countSyscallsInto } from './syscalls.js';
