@@ -917,3 +917,86 @@ test('countSyscallsInto: counting continues in caller-provided cells', () => {
   assert.throws(() => sys.countSyscallsInto(new Float64Array(3)), RangeError);
   assert.throws(() => sys.countSyscallsInto([0, 0, 0]), RangeError);
 });
+
+test('onSyscall hands each call to a listener; errno survives the listener', async () => {
+  const p = await pair();
+  const events = [];
+  sys.onSyscall((event) => {
+    events.push(event);
+    try {
+      fs.fstatSync(99999); // a listener's own I/O sets errno (EBADF) behind the caller's back
+    } catch {}
+  });
+  try {
+    assert.equal(sys.recv(p.fd, Buffer.alloc(8), 0, 8), WOULD_BLOCK, 'still EAGAIN, not EBADF');
+    const fd = sys.socket(6);
+    sys.close(fd);
+    assert.throws(() => sys.close(fd), (e) => e.code === 'EBADF');
+  } finally {
+    sys.onSyscall(null);
+    p.close();
+  }
+  sys.close(sys.socket(4)); // not reported any more
+  assert.deepEqual(
+    events.map(({ name, args, result, errno, code }) => ({ name, args, result, errno, code })),
+    [
+      { name: 'recv', args: `${p.fd}, 8, 0`, result: -1, errno: os.constants.errno.EAGAIN, code: 'EAGAIN' },
+      { name: 'socket', args: 'AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0', result: events[1].result, errno: 0, code: '' },
+      { name: 'close', args: `${events[1].result}`, result: 0, errno: 0, code: '' },
+      { name: 'close', args: `${events[1].result}`, result: -1, errno: os.constants.errno.EBADF, code: 'EBADF' },
+    ],
+  );
+  assert.ok(events.every((e) => typeof e.us === 'number' && e.us >= 0));
+});
+
+test('FOURFOLD_TRACE_SYSCALLS=1: strace-like lines on stderr, in worker threads too', async () => {
+  const child = await runNode(
+    `import * as sys from ${JSON.stringify(sysUrl)};
+     import { Worker } from 'node:worker_threads';
+     const lfd = sys.listenTcp('127.0.0.1', 0);
+     const { port } = sys.localAddress(lfd);
+     const cfd = sys.connectTcp('127.0.0.1', port);
+     const fd = sys.accept(lfd, true);
+     sys.send(cfd, Buffer.from('ping'), 0, 4);
+     const buf = Buffer.alloc(64);
+     const got = sys.recv(fd, buf, 0, 64);
+     const again = sys.recv(fd, buf, 0, 64);
+     for (const f of [fd, cfd, lfd]) sys.close(f);
+     const worker = new Worker(\`import * as sys from ${JSON.stringify(sysUrl)}; sys.close(sys.socket(4));\`, { eval: true });
+     worker.on('exit', () => console.log(JSON.stringify({ lfd, cfd, fd, port, got, again, wouldBlock: sys.WOULD_BLOCK })));`,
+    { env: { ...process.env, FOURFOLD_TRACE_SYSCALLS: '1' } },
+  );
+  assert.equal(child.code, 0, child.stderr);
+  const { lfd, cfd, fd, port, got, again, wouldBlock } = JSON.parse(child.stdout);
+  assert.equal(got, 4);
+  assert.equal(again, wouldBlock, 'EAGAIN survives the trace’s own write');
+
+  const lines = child.stderr.trim().split('\n');
+  const format = /^\[(\d+):(\d+)\] ([a-z0-9_]+)\((.*)\) = (-?\d+|0x[0-9a-f]+)( E[A-Z]+)? <\d+(\.\d)?µs>$/;
+  const parsed = lines.map((line) => {
+    const m = format.exec(line);
+    assert.ok(m, `trace line format: ${line}`);
+    return { pid: Number(m[1]), tid: Number(m[2]), text: line.slice(line.indexOf('] ') + 2).replace(/ <.*$/, '') };
+  });
+  const pid = parsed[0].pid;
+  const main = parsed.filter((l) => l.tid === pid).map((l) => l.text);
+  assert.deepEqual(main, [
+    'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = ' + lfd,
+    `setsockopt(${lfd}, SOL_SOCKET, SO_REUSEADDR, 1) = 0`,
+    `bind(${lfd}, 127.0.0.1:0) = 0`,
+    `listen(${lfd}, 511) = 0`,
+    `getsockname(${lfd}) = 0`,
+    'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = ' + cfd,
+    `connect(${cfd}, 127.0.0.1:${port}) = 0`,
+    `accept4(${lfd}, SOCK_NONBLOCK|SOCK_CLOEXEC) = ${fd}`,
+    `send(${cfd}, 4, MSG_NOSIGNAL) = 4`,
+    `recv(${fd}, 64, 0) = 4`,
+    `recv(${fd}, 64, 0) = -1 EAGAIN`,
+    `close(${fd}) = 0`,
+    `close(${cfd}) = 0`,
+    `close(${lfd}) = 0`,
+  ]);
+  const worker = parsed.filter((l) => l.tid !== pid);
+  assert.ok(worker.length >= 2 && worker.every((l) => l.pid === pid), 'the worker thread traces itself, under its own tid');
+  assert.match(worker.at(-1).text, /^close\(\d+\) = 0$/);
+});

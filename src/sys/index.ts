@@ -14,7 +14,7 @@
 // kernel's TCP/IP stack; the program names it by its number in every call.
 //
 // What this directory adds: typed calls, errno turned into readable errors,
-// socket addresses, counters of every call, and the
+// socket addresses, counters (and an optional trace) of every call, and the
 // bridge into Node's event loop. Nothing above it knows a syscall number or
 // a struct layout.
 
@@ -57,3 +57,4 @@ export { UvPoll, type UvPollCallback, uvBackendFd } from './uv.js';
 export { type SharedMemory, createSharedMemory, mapSharedMemory } from './shared-memory.js';
 export { setParentDeathSignal, parentPid, threadId } from './process.js';
 export { type Syscall, SYSCALLS, syscallCounts, countSyscallsInto } from './syscalls.js';
+export { type SyscallEvent, enableSyscallTrace, disableSyscallTrace, onSyscall } from './trace.js';
