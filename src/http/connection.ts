@@ -220,9 +220,21 @@ export class HttpConnection {
     return this.failWith(new HttpError(status, message));
   }
 
+  /**
+   * Give up on the request being received (the model's clock ran out): the
+   * connection is finished, `error` holds what to answer. Like a parse error,
+   * the answer is not about any earlier request (a HEAD before it, say).
+   */
+  abandon(status: number, message: string): void {
+    this.failWith(new HttpError(status, message));
+  }
+
   private failWith(e: HttpError): Event {
     this.releaseBody();
     this.chunked = null;
+    this.request = new ParsedRequest(); // the answer is to no request: not to a HEAD that came before
+    this.request.remoteAddress = this.remoteAddress;
+    this.request.remotePort = this.remotePort;
     this.error = e;
     this.keepAlive = false;
     this.state = State.Closed;

@@ -113,7 +113,8 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     /** The clock ran out. Mid-request that is a 408 (and a lingering close); between requests just close. */
     async function timedOut(): Promise<boolean> {
       if (phase !== Phase.Head && phase !== Phase.Body) return false;
-      await respond(errorReply(408, 'the request did not arrive in time'), null, phaseStarted);
+      conn.abandon(408, 'the request did not arrive in time');
+      await respond(errorReply(408, conn.error!.message), null, phaseStarted);
       return true;
     }
   } catch (e) {

@@ -87,7 +87,8 @@ export class Connection implements FileEvent, Timed {
     const { timeouts } = this.host;
     const phase = this.http.phase;
     if (list === timeouts.header && this.state === State.Reading && (phase === Phase.Head || phase === Phase.Body)) {
-      this.respond(errorReply(408, 'the request did not arrive in time'), null, true);
+      this.http.abandon(408, 'the request did not arrive in time');
+      this.respond(errorReply(408, this.http.error!.message), null, true);
     } else if (list === timeouts.handler && this.state === State.Handling) {
       this.calls++; // whatever the application answers later is dropped
       this.host.loop.done();
