@@ -5,16 +5,22 @@
 // blocking connection code as the iterative server — which then exits.
 //
 // The lecture's master "forked a new process to handle each HTTP
-// connection". fork() is not possible from Node (V8 keeps its heap out of a
-// forked child, which crashes on its first heap access), so each connection
-// gets a *fresh* Node process, started with the connected socket as its
-// fd 3 (see spawn.ts). That start-up — tens of milliseconds of loading
-// Node, our modules and the app, per connection — is this model's real
-// price: the lecture's "context-switching and interprocess communication
-// overheads", made visible by the lab.
+// connection". fork() is not possible from Node: V8 maps its heap with
+// MADV_DONTFORK, so a forked copy of the master would crash on its first
+// heap access. So each connection gets a *fresh* Node process, started with
+// the connected socket as its fd 3 (see spawn.ts), which loads our code and
+// the app before it can read the request. That start-up, per connection, is
+// this model's real price: the lecture's "context-switching and
+// interprocess communication overheads", made visible (bench/first-byte.mjs).
+//
+// The master stays responsive while its children run (dispatch.ts: Node's
+// loop watches the listening socket, reaps children, handles signals). At
+// --max-children it stops accepting and the kernel's backlog holds new
+// clients. A child that crashes loses only its own connection: the master
+// says so in one line and goes on.
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
-import type { Handoff } from './handoff.js';
+import { describeExit, type Handoff } from './handoff.js';
 import { dispatch } from './dispatch.js';
 import { spawnProcess } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
@@ -27,12 +33,15 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
       const child = spawnProcess({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd }, { ipc: false });
       const exited = new Promise<void>((resolve) => {
         child.on('exit', (code, signal) => {
-          // A crash loses only this connection: say so in one line and go on.
-          if (code !== 0 && !ctx.stopping) ctx.notice(`child ${child.pid} (connection in slot ${slot}) ended with ${signal ?? `exit code ${code}`}`);
+          // A child stopped by our own SIGTERM while it was still starting is no news.
+          const ours = ctx.stopping && signal === 'SIGTERM';
+          if ((code !== 0 || signal !== null) && !ours) {
+            ctx.notice(`child ${child.pid} (slot ${slot}) ${describeExit(code, signal)}: its connection is lost`);
+          }
           resolve();
         });
         child.on('error', (e) => {
-          ctx.notice(`child for slot ${slot} could not run: ${e.message}`);
+          ctx.notice(`could not start a child for a connection (slot ${slot}): ${e.message}`);
           resolve();
         });
       });
@@ -41,7 +50,7 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
   });
 }
 
-/** In the child: serve the one connection, then exit. */
+/** In the child: serve the one connection (every request on it), then return: the process exits. */
 export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
   ctx.started();
   await serveConnection(handoff.connFd, ctx);

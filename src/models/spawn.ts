@@ -15,13 +15,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import type { Handoff } from './handoff.js';
+import { HANDOFF_VAR, type Handoff } from './handoff.js';
+
+export { HANDOFF_VAR };
 
 const PROCESS_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const THREAD_ENTRY = new URL('./worker-thread.js', import.meta.url);
-
-/** The environment variable a worker process finds its handoff in. */
-export const HANDOFF_VAR = 'FOURFOLD_HANDOFF';
 
 export interface ProcessSpawnOptions {
   /** An IPC channel, for "ready" messages and to notice the master's death (a pool); off for a per-connection child, whose start-up is the model's cost. */
@@ -40,8 +39,18 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
     stdio.push(fd);
     return stdio.length - 1;
   };
-  // (A SharedArrayBuffer cannot cross into another process: the child has a stop flag of its own.)
-  const theirs: Handoff = { ...handoff, stop: undefined, listenFd: pass(handoff.listenFd), connFd: pass(handoff.connFd) };
+  // A SharedArrayBuffer cannot cross into another process (as JSON it would
+  // become {}): the child has a stop flag of its own, and counts in a
+  // scoreboard of its own until the scoreboard lives in shared memory.
+  const board = handoff.scoreboard;
+  const theirs: Handoff = {
+    ...handoff,
+    stop: undefined,
+    scoreboard: board.kind === 'shared' ? { kind: 'private', slots: board.slots } : board,
+    listenFd: pass(handoff.listenFd),
+    connFd: pass(handoff.connFd),
+    masterPid: process.pid,
+  };
   if (ipc) stdio.push('ipc');
   return spawn(process.execPath, [...nodeFlags(), PROCESS_ENTRY], {
     stdio,
