@@ -5,7 +5,7 @@
 // is a new Node process starting, loading the server and the app, reading
 // the request and answering. Also the memory of one such child.
 //
-//   node bench/first-byte.mjs [--model process] [--count 50] [--node-flags "--jitless"] [--path /]
+//   node bench/first-byte.mjs [--model process] [--count 50] [--node-flags="--jitless"] [--node /path/to/node] [--path /]
 //
 // Connections are made one after another (never two at once), each closed
 // before the next; the figure is the median and p90 of `count` of them,
@@ -36,8 +36,8 @@ const canPin = has('taskset') && availableParallelism() >= 2;
 export const pin = (cpu, argv) => (canPin ? ['taskset', '-c', String(cpu), ...argv] : argv);
 
 /** Start `fourfold serve` (pinned to CPU 0) and resolve { port, proc } once it prints its listening line. */
-export function startFourfold(args, { nodeFlags = [], env = {} } = {}) {
-  const argv = pin(0, [process.execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--log', 'off', '--quiet', ...args]);
+export function startFourfold(args, { nodeFlags = [], env = {}, execPath = process.execPath } = {}) {
+  const argv = pin(0, [execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--log', 'off', '--quiet', ...args]);
   const proc = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -100,26 +100,34 @@ async function childMemory(server, port) {
   return mem;
 }
 
+/** CPU time (user + system, ms) of a process's reaped children so far: /proc/pid/stat cutime + cstime. */
+function childrenCpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // clock ticks of 1/100 s
+}
+
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
 /** Run the measurement; returns { median, p90, min, max, whole, memory }. */
-export async function firstByte({ model = 'process', count = 50, nodeFlags = [], urlPath = '/', args = [], env = {} } = {}) {
-  const server = await startFourfold(['--model', model, '--app', 'bench/apps/hello-native.mjs', ...args], { nodeFlags, env });
+export async function firstByte({ model = 'process', count = 50, nodeFlags = [], urlPath = '/', args = [], env = {}, execPath } = {}) {
+  const server = await startFourfold(['--model', model, '--app', 'bench/apps/hello-native.mjs', ...args], { nodeFlags, env, execPath });
   try {
     for (let i = 0; i < 3; i++) await probe(server.port, urlPath); // warm-up: page cache, the master's JIT
     const firsts = [];
     const wholes = [];
+    const cpuBefore = childrenCpuMs(server.proc.pid);
     for (let i = 0; i < count; i++) {
       const r = await probe(server.port, urlPath);
       firsts.push(r.first);
       wholes.push(r.whole);
       await new Promise((r) => setTimeout(r, 20)); // the previous child has exited: one at a time
     }
+    const childCpu = model === 'process' ? (childrenCpuMs(server.proc.pid) - cpuBefore) / count : null;
     const memory = model === 'process' ? await childMemory(server, server.port) : null;
-    return { median: quantile(firsts, 0.5), p90: quantile(firsts, 0.9), min: Math.min(...firsts), max: Math.max(...firsts), whole: quantile(wholes, 0.5), memory };
+    return { median: quantile(firsts, 0.5), p90: quantile(firsts, 0.9), min: Math.min(...firsts), max: Math.max(...firsts), whole: quantile(wholes, 0.5), childCpu, memory };
   } finally {
     await server.stop();
   }
@@ -127,7 +135,8 @@ export async function firstByte({ model = 'process', count = 50, nodeFlags = [],
 
 export function formatFirstByte(label, r) {
   const mem = r.memory ? `   child RSS ${r.memory.rss.toFixed(1)} MiB, PSS ${r.memory.pss.toFixed(1)} MiB (master RSS ${r.memory.master.toFixed(1)} MiB)` : '';
-  return `  ${label.padEnd(34)} first byte median ${r.median.toFixed(1).padStart(6)} ms   p90 ${r.p90.toFixed(1).padStart(6)} ms   (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})${mem}`;
+  const cpu = r.childCpu !== null ? `   CPU per child ${r.childCpu.toFixed(0)} ms` : '';
+  return `  ${label.padEnd(34)} first byte median ${r.median.toFixed(1).padStart(6)} ms   p90 ${r.p90.toFixed(1).padStart(6)} ms   (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})${cpu}${mem}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -137,11 +146,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       count: { type: 'string', default: '50' },
       'node-flags': { type: 'string', default: '' },
       path: { type: 'string', default: '/' },
+      node: { type: 'string', default: process.execPath },
     },
   });
   if (canPin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
   const nodeFlags = opt['node-flags'].split(/\s+/).filter(Boolean);
-  const r = await firstByte({ model: opt.model, count: Number(opt.count), nodeFlags, urlPath: opt.path });
+  const r = await firstByte({ model: opt.model, count: Number(opt.count), nodeFlags, urlPath: opt.path, execPath: opt.node });
   console.log(`fourfold first-byte — ${opt.count} sequential fresh connections, Node ${process.version}${canPin ? ', server on CPU 0, client on CPU 1' : ''}`);
   console.log(formatFirstByte(`${opt.model}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}`, r));
 }
