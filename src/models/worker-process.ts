@@ -11,6 +11,7 @@
 // master dies, even by kill -9 (PR_SET_PDEATHSIG); a pool worker also stops
 // when its IPC channel closes. SIGTERM means "finish the request in flight,
 // then exit".
+import module from 'node:module';
 import { HANDOFF_VAR, EXIT_MID_CONNECTION, type Handoff } from './handoff.js';
 import type { ServerContext } from './context.js';
 import { Cell } from './scoreboard.js'; // (a const enum: no import at run time)
@@ -40,6 +41,11 @@ process.on('exit', (code) => {
   // An exit that is not ours (process.exit() in a handler) with a connection open: say so in the code.
   if (code === 0 && ctx !== null && ctx.row[Cell.Open] > 0) process.exitCode = EXIT_MID_CONNECTION;
 });
+
+// Node ≥ 22.1 keeps V8's compiled code of the modules imported from here on
+// in a cache on disk (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE),
+// so the next worker skips compiling them. (Not on Node 20: nothing to do.)
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 try {
   await tieToMaster(handoff.masterPid);
