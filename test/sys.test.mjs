@@ -8,6 +8,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import * as sys from '../dist/sys/index.js';
 
 const {
@@ -520,7 +521,482 @@ test('in a worker thread: sockets, errno and UvPoll use that thread’s own loop
     });
   `;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const exited = once(worker, 'exit'); // before awaiting the message: both can arrive in one turn
   const [message] = await once(worker, 'message');
   assert.deepEqual(message, { blocked: WOULD_BLOCK, text: 'worker' });
-  await once(worker, 'exit');
+  await exited;
+});
+
+// --- the file layout: transfer.ts, the lecture's words, dead code gone -------------
+
+const source = (file) => fs.readFileSync(new URL(`../src/sys/${file}`, import.meta.url), 'utf8');
+
+test('data transfer lives in transfer.ts; socket.ts creates, configures, accepts, closes', async () => {
+  const transfer = await import('../dist/sys/transfer.js');
+  const socketModule = await import('../dist/sys/socket.js');
+  for (const name of ['recv', 'send', 'sendv', 'sendfile']) {
+    assert.equal(typeof transfer[name], 'function', name);
+    assert.equal(socketModule[name], undefined, `${name} is not in socket.js`);
+    assert.equal(sys[name], transfer[name], `index re-exports ${name}`);
+  }
+  for (const name of ['socket', 'listenTcp', 'accept', 'close', 'shutdown', 'localAddress', 'remoteAddress']) {
+    assert.equal(sys[name], socketModule[name], name);
+  }
+});
+
+test('index.ts opens with what a system call and a file descriptor are', () => {
+  const opening = source('index.ts').split('\nexport')[0];
+  for (const words of ['user mode', 'kernel mode', 'system call', 'koffi', 'file descriptor', 'integer', 'TCP/IP']) {
+    assert.ok(opening.includes(words), `mentions "${words}"`);
+  }
+});
+
+test('dead code is gone: uvBackendTimeout, setKeepAlive; uv.ts says who uses UvPoll', () => {
+  assert.equal('uvBackendTimeout' in sys, false);
+  assert.equal('setKeepAlive' in sys, false);
+  assert.doesNotMatch(source('ffi.ts'), /uv_backend_timeout/);
+  const uvComment = source('uv.ts').split('\nimport')[0];
+  assert.match(uvComment, /event-loop model does NOT use it/);
+  assert.match(uvComment, /masters/);
+  assert.equal(typeof sys.UvPoll, 'function');
+});
+
+// --- connect ---------------------------------------------------------------------------
+
+for (const host of ['127.0.0.1', '::1']) {
+  test(`connectTcp to a listenTcp socket on ${host}: bytes both ways`, async () => {
+    const lfd = sys.listenTcp(host, 0);
+    const { port } = sys.localAddress(lfd);
+    const cfd = sys.connectTcp(host, port);
+    const fd = sys.accept(lfd);
+    try {
+      assert.ok(fd >= 0);
+      assert.deepEqual(sys.remoteAddress(cfd), { family: host === '::1' ? 6 : 4, address: host, port });
+      assert.equal(sys.remoteAddress(fd).port, sys.localAddress(cfd).port);
+      assert.equal(sys.send(cfd, Buffer.from('ping'), 0, 4), 4);
+      const buf = Buffer.alloc(16);
+      assert.equal(sys.recv(fd, buf, 0, 16), 4);
+      assert.equal(buf.toString('latin1', 0, 4), 'ping');
+      assert.equal(sys.send(fd, Buffer.from('pong!'), 0, 5), 5);
+      assert.equal(sys.recv(cfd, buf, 0, 16), 5);
+      assert.equal(buf.toString('latin1', 0, 5), 'pong!');
+    } finally {
+      for (const f of [fd, cfd, lfd]) sys.close(f);
+    }
+  });
+}
+
+/** A port nothing listens on: bind one, note it, close it. */
+function closedPort() {
+  const fd = sys.listenTcp('127.0.0.1', 0);
+  const { port } = sys.localAddress(fd);
+  sys.close(fd);
+  return port;
+}
+
+test('connect to a closed port: ECONNREFUSED with a readable message, no descriptor leaked', () => {
+  const port = closedPort();
+  const probe = sys.socket(4);
+  sys.close(probe); // the next descriptor number: a leak would take it
+  assert.throws(
+    () => sys.connectTcp('127.0.0.1', port),
+    (e) =>
+      e instanceof SysError &&
+      e.code === 'ECONNREFUSED' &&
+      e.syscall === 'connect' &&
+      e.port === port &&
+      e.message === `connect 127.0.0.1:${port}: connection refused: nothing is listening on that port (or a firewall said no) (ECONNREFUSED)`,
+  );
+  const next = sys.socket(4);
+  sys.close(next);
+  assert.equal(next, probe, 'connectTcp closed its socket');
+});
+
+test('non-blocking connect: IN_PROGRESS, then writability, then socketError tells', async () => {
+  assert.equal(sys.IN_PROGRESS, -3);
+  const lfd = sys.listenTcp('127.0.0.1', 0);
+  const { port } = sys.localAddress(lfd);
+  const waitWritable = (fd) => {
+    const set = new sys.PollSet(1);
+    set.set(0, fd, P.POLLOUT);
+    assert.equal(sys.poll(set, 1, 2000), 1);
+  };
+  const ok = sys.socket(4, true);
+  const refused = sys.socket(4, true);
+  try {
+    const r = sys.connect(ok, '127.0.0.1', port);
+    assert.ok(r === sys.IN_PROGRESS || r === 0, `got ${r}`);
+    waitWritable(ok);
+    assert.equal(sys.socketError(ok), 0);
+    assert.equal(sys.remoteAddress(ok).port, port);
+
+    assert.equal(sys.connect(refused, '127.0.0.1', closedPort()), sys.IN_PROGRESS);
+    waitWritable(refused);
+    assert.equal(sys.errnoName(sys.socketError(refused)), 'ECONNREFUSED');
+    assert.equal(sys.socketError(refused), 0, 'reading SO_ERROR clears it');
+  } finally {
+    for (const f of [ok, refused, lfd]) sys.close(f);
+  }
+});
+
+// --- shared memory --------------------------------------------------------------------
+
+test('shared memory: a second mapping of the memfd sees the first one’s writes', () => {
+  const memory = sys.createSharedMemory(4096, 'fourfold-test');
+  try {
+    assert.equal(memory.size, 4096);
+    assert.equal(memory.bytes.byteLength, 4096);
+    const a = new Float64Array(memory.bytes);
+    const b = new Float64Array(sys.mapSharedMemory(memory.fd, 4096));
+    assert.equal(b[10], 0, 'starts zeroed');
+    a[10] = 3.25;
+    assert.equal(b[10], 3.25);
+    b[511] = -1;
+    assert.equal(a[511], -1);
+    assert.match(fs.readlinkSync(`/proc/self/fd/${memory.fd}`), /memfd:fourfold-test/);
+    assert.throws(() => sys.mapSharedMemory(memory.fd, 8192), /holds 4096 bytes, fewer than 8192/);
+    assert.throws(() => sys.createSharedMemory(0), RangeError);
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+test('shared memory: a worker thread maps the same fd and shares the cells', async () => {
+  const memory = sys.createSharedMemory(4096);
+  const cells = new Float64Array(memory.bytes);
+  cells[0] = 21;
+  const url = new URL('../dist/sys/index.js', import.meta.url).href;
+  const code = `
+    import * as sys from ${JSON.stringify(url)};
+    import { parentPort, workerData } from 'node:worker_threads';
+    const cells = new Float64Array(sys.mapSharedMemory(workerData.fd, workerData.size));
+    const seen = cells[0];
+    cells[1] = seen * 2;
+    parentPort.postMessage(seen);
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), {
+    workerData: { fd: memory.fd, size: memory.size },
+  });
+  const exited = once(worker, 'exit');
+  try {
+    const [seen] = await once(worker, 'message');
+    assert.equal(seen, 21);
+    assert.equal(cells[1], 42);
+    await exited;
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+/** Run `code` (an ES module) in a new node process; resolves with { code, signal, stdout, stderr }. */
+function runNode(code, { args = [], env = process.env, stdio = ['ignore', 'pipe', 'pipe'] } = {}) {
+  const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], { env, stdio });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) =>
+    child.on('close', (exitCode, signal) => resolve({ code: exitCode, signal, stdout, stderr })),
+  );
+}
+const sysUrl = new URL('../dist/sys/index.js', import.meta.url).href;
+
+test('shared memory: a child process spawned with the memfd as fd 3 maps it and writes', async () => {
+  const memory = sys.createSharedMemory(4096);
+  const cells = new Float64Array(memory.bytes);
+  cells[0] = 6;
+  try {
+    const child = await runNode(
+      `import * as sys from ${JSON.stringify(sysUrl)};
+       const cells = new Float64Array(sys.mapSharedMemory(3, 4096));
+       cells[1] = cells[0] * 7;`,
+      { stdio: ['ignore', 'pipe', 'pipe', memory.fd] },
+    );
+    assert.equal(child.code, 0, child.stderr);
+    assert.equal(cells[1], 42);
+  } finally {
+    sys.close(memory.fd);
+  }
+});
+
+test('shared memory: a mapping is unmapped only once the GC finds its buffer unreachable', async () => {
+  const child = await runNode(
+    `import * as sys from ${JSON.stringify(sysUrl)};
+     import fs from 'node:fs';
+     const mapped = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.includes('memfd:gc-probe')).length;
+     const memory = sys.createSharedMemory(65536, 'gc-probe');
+     const kept = new Float64Array(memory.bytes);
+     let dropped = [];
+     for (let i = 0; i < 20; i++) dropped.push(new Float64Array(sys.mapSharedMemory(memory.fd, 65536)));
+     dropped[3][7] = 5;
+     const before = mapped();
+     dropped = null;
+     for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+     console.log(JSON.stringify({ before, after: mapped(), kept: kept[7] }));`,
+    { args: ['--expose-gc'] },
+  );
+  assert.equal(child.code, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { before: 21, after: 1, kept: 5 });
+});
+
+// --- process helpers ------------------------------------------------------------------
+
+test('parentPid and threadId', async () => {
+  assert.equal(sys.parentPid(), process.ppid);
+  assert.equal(sys.threadId(), process.pid, 'the main thread’s id is the pid');
+  const code = `
+    import * as sys from ${JSON.stringify(sysUrl)};
+    import { parentPort } from 'node:worker_threads';
+    parentPort.postMessage(sys.threadId());
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const exited = once(worker, 'exit');
+  const [tid] = await once(worker, 'message');
+  assert.ok(Number.isInteger(tid) && tid !== process.pid, `worker tid ${tid}`);
+  await exited;
+  assert.throws(() => sys.setParentDeathSignal(-1), RangeError);
+  assert.throws(() => sys.setParentDeathSignal('SIGNOPE'), RangeError);
+});
+
+/** Gone: no such process, or a zombie waiting for a reaper that may never come. */
+function isGone(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (e.code === 'ESRCH') return true;
+    throw e;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+test('setParentDeathSignal(SIGKILL): the grandchild dies with its killed parent', async () => {
+  const grandchild = `
+    import * as sys from ${JSON.stringify(sysUrl)};
+    sys.setParentDeathSignal('SIGKILL');
+    if (sys.parentPid() !== Number(process.env.EXPECTED_PARENT)) process.exit(3); // the race
+    console.log('ready');
+    setInterval(() => {}, 1000);
+  `;
+  const intermediate = `
+    import { spawn } from 'node:child_process';
+    const child = spawn(process.execPath, ['--input-type=module', '-e', ${JSON.stringify(grandchild)}], {
+      env: { ...process.env, EXPECTED_PARENT: String(process.pid) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', () => console.log(child.pid));
+    setInterval(() => {}, 1000);
+  `;
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', intermediate], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let pid;
+  try {
+    const [line] = await once(parent.stdout, 'data');
+    pid = Number(String(line).trim());
+    assert.ok(pid > 0 && !isGone(pid), 'the grandchild runs');
+    parent.kill('SIGKILL');
+    const start = performance.now();
+    while (!isGone(pid) && performance.now() - start < 1000) await delay(10);
+    assert.ok(isGone(pid), 'the grandchild is gone within a second');
+  } finally {
+    parent.kill('SIGKILL');
+    if (pid !== undefined && !isGone(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+// --- sendfile past 4 GiB -----------------------------------------------------------------
+
+test('sendfile: offsets and counts past 2^32 (a sparse 5 GiB file)', async () => {
+  const GiB = 2 ** 30;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fourfold-sys-'));
+  const file = path.join(dir, 'big.bin');
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, 5 * GiB); // sparse: no disk used
+  const ffd = fs.openSync(file, 'r+');
+  const start = 4.5 * GiB;
+  fs.writeSync(ffd, Buffer.from('HIGH'), 0, 4, start); // what a 32-bit offset would miss
+  const p = await pair();
+  try {
+    const want = 4 << 20;
+    const reading = readClient(p.client, want);
+    let sent = 0;
+    while (sent < want) {
+      const n = sys.sendfile(p.fd, ffd, start + sent, 2 ** 32 + 12345 - sent);
+      if (n === WOULD_BLOCK) {
+        await delay(1);
+        continue;
+      }
+      assert.ok(n > 0 && n <= sys.SENDFILE_CHUNK, `sent ${n}`);
+      sent += n;
+    }
+    const got = await reading;
+    assert.equal(got.toString('latin1', 0, 4), 'HIGH');
+    assert.ok(got.subarray(4, want).every((b) => b === 0), 'the rest of the hole reads as zeros');
+    assert.equal(sys.sendfile(p.fd, ffd, 5 * GiB, 2 ** 33), 0, 'at the end of the file: 0');
+    assert.throws(() => sys.sendfile(p.fd, ffd, -1, 10), RangeError);
+    assert.throws(() => sys.sendfile(p.fd, ffd, 0, 2 ** 53), RangeError);
+    assert.throws(() => sys.sendfile(p.fd, ffd, 0.5, 10), RangeError);
+  } finally {
+    p.close();
+    fs.closeSync(ffd);
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+// --- syscall counters and the trace -------------------------------------------------------
+
+const slot = (name) => sys.SYSCALLS.indexOf(name);
+
+test('SYSCALLS names every call; counts grow by exactly one accept, recv, send and close', async () => {
+  for (const name of ['accept4', 'recv', 'send', 'sendmsg', 'sendfile', 'close', 'shutdown', 'setsockopt', 'epoll_wait',
+    'epoll_ctl', 'poll', 'select', 'getpeername', 'getsockname', 'fcntl', 'connect', 'socket', 'bind', 'listen']) {
+    assert.ok(slot(name) >= 0, name);
+  }
+  const lfd = sys.listenTcp('127.0.0.1', 0, { nonblocking: true });
+  const client = net.connect({ host: '127.0.0.1', port: sys.localAddress(lfd).port });
+  await once(client, 'connect');
+  try {
+    client.write('hi');
+    await delay(20);
+
+    const before = Float64Array.from(sys.syscallCounts());
+    const fd = sys.accept(lfd, true);
+    assert.equal(sys.recv(fd, Buffer.alloc(8), 0, 8), 2);
+    assert.equal(sys.send(fd, Buffer.from('ok'), 0, 2), 2);
+    sys.close(fd);
+    const after = sys.syscallCounts();
+
+    const grown = {};
+    sys.SYSCALLS.forEach((name, i) => {
+      if (after[i] !== before[i]) grown[name] = after[i] - before[i];
+    });
+    assert.deepEqual(grown, { accept4: 1, recv: 1, send: 1, close: 1 });
+  } finally {
+    client.destroy();
+    sys.close(lfd);
+  }
+});
+
+test('every entry of the kernel table counts under its own name', async () => {
+  const { kernel } = await import('../dist/sys/syscalls.js');
+  // Arguments the kernel rejects at once (bad fd, bad flags, zero length): harmless.
+  const harmless = {
+    socket: [-1, 0, 0], setsockopt: [-1, 0, 0, 0, 0], getsockopt: [-1, 0, 0, 0, 0], bind: [-1, 0, 0], listen: [-1, 0],
+    accept4: [-1, 0, 0, 0], connect: [-1, 0, 0], getsockname: [-1, 0, 0], getpeername: [-1, 0, 0], shutdown: [-1, 0],
+    close: [-1], fcntl: [-1, P.F_GETFL], recv: [-1, 0, 0, 0], send: [-1, 0, 0, 0], sendmsg: [-1, 0, 0],
+    sendfile: [-1, -1, 0, 0], epoll_create1: [-1], epoll_ctl: [-1, 1, -1, 0], epoll_wait: [-1, 0, 1, 0], poll: [0, 0, 0],
+    select: [-1, 0, 0, 0, 0], memfd_create: ['x', 0xffff], ftruncate: [-1, 0], mmap: [0, 0, 0, 0, -1, 0], munmap: [0, 0],
+    prctl: [0x7fffffff, 'unsigned long', 0], getppid: [], gettid: [],
+  };
+  assert.deepEqual(Object.keys(harmless).sort(), [...sys.SYSCALLS].sort(), 'the test covers every call');
+  const counts = sys.syscallCounts();
+  for (const name of sys.SYSCALLS) {
+    const before = Float64Array.from(counts);
+    kernel[name](...harmless[name]);
+    counts.forEach((n, i) => assert.equal(n - before[i], i === slot(name) ? 1 : 0, `${name} → ${sys.SYSCALLS[i]}`));
+  }
+});
+
+test('countSyscallsInto: counting continues in caller-provided cells', () => {
+  const own = sys.syscallCounts();
+  const row = new Float64Array(sys.SYSCALLS.length);
+  row[slot('close')] = 100; // e.g. what a previous worker in this scoreboard row left
+  const ownCloses = own[slot('close')];
+  sys.countSyscallsInto(row);
+  try {
+    assert.equal(sys.syscallCounts(), row);
+    sys.close(sys.socket(4));
+    assert.equal(row[slot('close')], 101);
+    assert.equal(row[slot('socket')], 1);
+    assert.equal(own[slot('close')], ownCloses, 'the old array no longer counts');
+  } finally {
+    sys.countSyscallsInto(own);
+  }
+  assert.throws(() => sys.countSyscallsInto(new Float64Array(3)), RangeError);
+  assert.throws(() => sys.countSyscallsInto([0, 0, 0]), RangeError);
+});
+
+test('onSyscall hands each call to a listener; errno survives the listener', async () => {
+  const p = await pair();
+  const events = [];
+  sys.onSyscall((event) => {
+    events.push(event);
+    try {
+      fs.fstatSync(99999); // a listener's own I/O sets errno (EBADF) behind the caller's back
+    } catch {}
+  });
+  try {
+    assert.equal(sys.recv(p.fd, Buffer.alloc(8), 0, 8), WOULD_BLOCK, 'still EAGAIN, not EBADF');
+    const fd = sys.socket(6);
+    sys.close(fd);
+    assert.throws(() => sys.close(fd), (e) => e.code === 'EBADF');
+  } finally {
+    sys.onSyscall(null);
+    p.close();
+  }
+  sys.close(sys.socket(4)); // not reported any more
+  assert.deepEqual(
+    events.map(({ name, args, result, errno, code }) => ({ name, args, result, errno, code })),
+    [
+      { name: 'recv', args: `${p.fd}, 8, 0`, result: -1, errno: os.constants.errno.EAGAIN, code: 'EAGAIN' },
+      { name: 'socket', args: 'AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0', result: events[1].result, errno: 0, code: '' },
+      { name: 'close', args: `${events[1].result}`, result: 0, errno: 0, code: '' },
+      { name: 'close', args: `${events[1].result}`, result: -1, errno: os.constants.errno.EBADF, code: 'EBADF' },
+    ],
+  );
+  assert.ok(events.every((e) => typeof e.us === 'number' && e.us >= 0));
+});
+
+test('FOURFOLD_TRACE_SYSCALLS=1: strace-like lines on stderr, in worker threads too', async () => {
+  const child = await runNode(
+    `import * as sys from ${JSON.stringify(sysUrl)};
+     import { Worker } from 'node:worker_threads';
+     const lfd = sys.listenTcp('127.0.0.1', 0);
+     const { port } = sys.localAddress(lfd);
+     const cfd = sys.connectTcp('127.0.0.1', port);
+     const fd = sys.accept(lfd, true);
+     sys.send(cfd, Buffer.from('ping'), 0, 4);
+     const buf = Buffer.alloc(64);
+     const got = sys.recv(fd, buf, 0, 64);
+     const again = sys.recv(fd, buf, 0, 64);
+     for (const f of [fd, cfd, lfd]) sys.close(f);
+     const worker = new Worker(\`import * as sys from ${JSON.stringify(sysUrl)}; sys.close(sys.socket(4));\`, { eval: true });
+     worker.on('exit', () => console.log(JSON.stringify({ lfd, cfd, fd, port, got, again, wouldBlock: sys.WOULD_BLOCK })));`,
+    { env: { ...process.env, FOURFOLD_TRACE_SYSCALLS: '1' } },
+  );
+  assert.equal(child.code, 0, child.stderr);
+  const { lfd, cfd, fd, port, got, again, wouldBlock } = JSON.parse(child.stdout);
+  assert.equal(got, 4);
+  assert.equal(again, wouldBlock, 'EAGAIN survives the trace’s own write');
+
+  const lines = child.stderr.trim().split('\n');
+  const format = /^\[(\d+):(\d+)\] ([a-z0-9_]+)\((.*)\) = (-?\d+|0x[0-9a-f]+)( E[A-Z]+)? <\d+(\.\d)?µs>$/;
+  const parsed = lines.map((line) => {
+    const m = format.exec(line);
+    assert.ok(m, `trace line format: ${line}`);
+    return { pid: Number(m[1]), tid: Number(m[2]), text: line.slice(line.indexOf('] ') + 2).replace(/ <.*$/, '') };
+  });
+  const pid = parsed[0].pid;
+  const main = parsed.filter((l) => l.tid === pid).map((l) => l.text);
+  assert.deepEqual(main, [
+    'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = ' + lfd,
+    `setsockopt(${lfd}, SOL_SOCKET, SO_REUSEADDR, 1) = 0`,
+    `bind(${lfd}, 127.0.0.1:0) = 0`,
+    `listen(${lfd}, 511) = 0`,
+    `getsockname(${lfd}) = 0`,
+    'socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = ' + cfd,
+    `connect(${cfd}, 127.0.0.1:${port}) = 0`,
+    `accept4(${lfd}, SOCK_NONBLOCK|SOCK_CLOEXEC) = ${fd}`,
+    `send(${cfd}, 4, MSG_NOSIGNAL) = 4`,
+    `recv(${fd}, 64, 0) = 4`,
+    `recv(${fd}, 64, 0) = -1 EAGAIN`,
+    `close(${fd}) = 0`,
+    `close(${cfd}) = 0`,
+    `close(${lfd}) = 0`,
+  ]);
+  const worker = parsed.filter((l) => l.tid !== pid);
+  assert.ok(worker.length >= 2 && worker.every((l) => l.pid === pid), 'the worker thread traces itself, under its own tid');
+  assert.match(worker.at(-1).text, /^close\(\d+\) = 0$/);
 });

@@ -20,10 +20,10 @@ export const platform = {
   // --- socket options (setsockopt levels and names) ---
   SOL_SOCKET: 1,
   SO_REUSEADDR: 2, // rebind a port whose old connections are still in TIME_WAIT
-  SO_KEEPALIVE: 9,
+  SO_ERROR: 4, // getsockopt: the pending error of the socket (how a non-blocking connect ended)
   SO_REUSEPORT: 15, // several sockets listen on one port; the kernel spreads connections
   SO_RCVTIMEO: 20, // a blocking recv/accept gives up after this long (struct timeval)
-  SO_SNDTIMEO: 21, // a blocking send gives up after this long
+  SO_SNDTIMEO: 21, // a blocking send/connect gives up after this long
   IPPROTO_TCP: 6,
   TCP_NODELAY: 1, // no Nagle delay: send small responses immediately
   IPPROTO_IPV6: 41,
@@ -38,6 +38,9 @@ export const platform = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+
+  // --- sendfile(2) ---
+  SENDFILE_MAX: 0x7ffff000, // Linux moves at most this many bytes per call, whatever count says
 
   // --- shutdown(2) ---
   SHUT_RD: 0,
@@ -70,6 +73,19 @@ export const platform = {
 
   // --- select(2) ---
   FD_SETSIZE: 1024, // select() cannot watch descriptors >= this: its bitmap is fixed-size
+
+  // --- shared memory: memfd_create(2), mmap(2), file seals (fcntl) ---
+  MFD_CLOEXEC: 0x0001,
+  MFD_ALLOW_SEALING: 0x0002,
+  F_ADD_SEALS: 1033,
+  F_SEAL_SHRINK: 0x0002, // nobody can make the file smaller (a mapping past its end would crash: SIGBUS)
+  F_SEAL_GROW: 0x0004,
+  PROT_READ: 0x1,
+  PROT_WRITE: 0x2,
+  MAP_SHARED: 0x01, // writes reach the underlying pages, seen by every mapping of them
+
+  // --- processes: prctl(2) ---
+  PR_SET_PDEATHSIG: 1, // the signal this process gets when its parent (thread) dies
 
   // --- struct sizes and layouts (bytes), as the C compiler lays them out ---
   SIZEOF_SOCKADDR_IN: 16, //  { u16 family; u16 port (big-endian); u8 addr[4]; u8 zero[8] }

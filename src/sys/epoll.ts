@@ -6,16 +6,17 @@
 import os from 'node:os';
 import { platform as P } from './constants.js';
 import { sysError } from './errors.js';
-import * as c from './ffi.js';
+import { errno } from './ffi.js';
 import { scratch } from './memory.js';
+import { kernel } from './syscalls.js';
 
 const { EINTR } = os.constants.errno;
 let pinned: unknown = null;
 
 /** A new epoll instance (a descriptor; close it with close()). */
 export function epollCreate(): number {
-  const epfd = c.epoll_create1(P.EPOLL_CLOEXEC);
-  if (epfd < 0) throw sysError('epoll_create1', c.errno());
+  const epfd = kernel.epoll_create1(P.EPOLL_CLOEXEC);
+  if (epfd < 0) throw sysError('epoll_create1', errno());
   return epfd;
 }
 
@@ -31,7 +32,7 @@ export function epollCtl(epfd: number, op: 'add' | 'mod' | 'del', fd: number, ev
   eventWords[1] = fd;
   eventWords[2] = 0;
   const code = op === 'add' ? P.EPOLL_CTL_ADD : op === 'mod' ? P.EPOLL_CTL_MOD : P.EPOLL_CTL_DEL;
-  if (c.epoll_ctl(epfd, code, fd, event.address) < 0) throw sysError(`epoll_ctl ${op}`, c.errno(), { fd });
+  if (kernel.epoll_ctl(epfd, code, fd, event.address) < 0) throw sysError(`epoll_ctl ${op}`, errno(), { fd });
 }
 
 /** The array epoll_wait fills in: up to `max` (fd, events) pairs, in one reused buffer. */
@@ -69,10 +70,10 @@ export class EpollEvents {
  */
 export function epollWait(epfd: number, out: EpollEvents, timeoutMs: number): number {
   pinned = out; // keep its buffer alive while the kernel writes into it (see memory.ts)
-  const n = c.epoll_wait(epfd, out.address, out.max, timeoutMs);
+  const n = kernel.epoll_wait(epfd, out.address, out.max, timeoutMs);
   pinned = null;
   if (n >= 0) return n;
-  const e = c.errno();
+  const e = errno();
   if (e === EINTR) return 0;
   throw sysError('epoll_wait', e, { fd: epfd });
 }

@@ -82,6 +82,8 @@ function explain(code: string, errno: number, { address, port }: ErrorContext): 
       return 'too many open files (raise ulimit -n)';
     case 'ENFILE':
       return 'the whole system has too many open files (raise fs.file-max)';
+    case 'ECONNREFUSED':
+      return 'connection refused: nothing is listening on that port (or a firewall said no)';
     case 'ECONNRESET':
       return 'connection reset by peer';
     case 'EPIPE':

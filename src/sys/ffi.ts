@@ -2,7 +2,8 @@
 //
 // It opens two libraries — the C library (the syscall wrappers) and the Node
 // executable itself (which exports libuv and N-API) — and declares each C
-// function once, at module load. Everything else in sys/ calls these.
+// function once, at module load. The system calls are called through
+// syscalls.ts, which counts them; the rest of sys/ calls the others directly.
 //
 // Two choices here make the hot calls cheap:
 //
@@ -25,93 +26,122 @@ const node = koffi.load(null); // this very process: libuv and N-API live in it
 type Fd = number;
 type Ptr = number; // an address, as a JS number (user-space addresses fit in 53 bits)
 
-// --- sockets ---------------------------------------------------------------
-
-export const socket = libc.func('int socket(int domain, int type, int protocol)') as (
-  domain: number,
-  type: number,
-  protocol: number,
-) => Fd;
-export const setsockopt = libc.func(
-  'int setsockopt(int fd, int level, int name, uintptr_t value, uint32_t len)',
-) as (fd: Fd, level: number, name: number, value: Ptr, len: number) => number;
-export const bind = libc.func('int bind(int fd, uintptr_t addr, uint32_t len)') as (
-  fd: Fd,
-  addr: Ptr,
-  len: number,
-) => number;
-export const listen = libc.func('int listen(int fd, int backlog)') as (fd: Fd, backlog: number) => number;
-export const accept4 = libc.func('int accept4(int fd, uintptr_t addr, uintptr_t len, int flags)') as (
-  fd: Fd,
-  addr: Ptr,
-  len: Ptr,
-  flags: number,
-) => Fd;
-export const getsockname = libc.func('int getsockname(int fd, uintptr_t addr, uintptr_t len)') as (
-  fd: Fd,
-  addr: Ptr,
-  len: Ptr,
-) => number;
-export const getpeername = libc.func('int getpeername(int fd, uintptr_t addr, uintptr_t len)') as (
-  fd: Fd,
-  addr: Ptr,
-  len: Ptr,
-) => number;
-export const shutdown = libc.func('int shutdown(int fd, int how)') as (fd: Fd, how: number) => number;
-export const close = libc.func('int close(int fd)') as (fd: Fd) => number;
-// fcntl is variadic in C; koffi wants the type of each extra argument: fcntl(fd, cmd, 'int', arg).
-export const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as (fd: Fd, cmd: number, ...typed: unknown[]) => number;
-
-// --- data transfer (the hot path) -------------------------------------------
+// --- the system calls ---------------------------------------------------------
+//
+// Grouped in one object, `raw`, because nothing but syscalls.ts may call them:
+// it counts every call (and traces it when asked), then calls through to here.
 
 // C's ssize_t is spelled intptr_t for koffi: same size, same signedness.
-export const recv = libc.func('intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)') as (
-  fd: Fd,
-  buf: Ptr,
-  len: number,
-  flags: number,
-) => number;
-export const send = libc.func('intptr_t send(int fd, uintptr_t buf, size_t len, int flags)') as (
-  fd: Fd,
-  buf: Ptr,
-  len: number,
-  flags: number,
-) => number;
-export const sendmsg = libc.func('intptr_t sendmsg(int fd, uintptr_t msg, int flags)') as (
-  fd: Fd,
-  msg: Ptr,
-  flags: number,
-) => number;
-export const sendfile = libc.func('intptr_t sendfile(int out_fd, int in_fd, uintptr_t offset, size_t count)') as (
-  outFd: Fd,
-  inFd: Fd,
-  offset: Ptr,
-  count: number,
-) => number;
+export const raw = {
+  // sockets: creating, configuring, connecting, accepting, ending
+  socket: libc.func('int socket(int domain, int type, int protocol)') as (
+    domain: number,
+    type: number,
+    protocol: number,
+  ) => Fd,
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, uintptr_t value, uint32_t len)') as (
+    fd: Fd,
+    level: number,
+    name: number,
+    value: Ptr,
+    len: number,
+  ) => number,
+  getsockopt: libc.func('int getsockopt(int fd, int level, int name, uintptr_t value, uintptr_t len)') as (
+    fd: Fd,
+    level: number,
+    name: number,
+    value: Ptr,
+    len: Ptr,
+  ) => number,
+  bind: libc.func('int bind(int fd, uintptr_t addr, uint32_t len)') as (fd: Fd, addr: Ptr, len: number) => number,
+  listen: libc.func('int listen(int fd, int backlog)') as (fd: Fd, backlog: number) => number,
+  accept4: libc.func('int accept4(int fd, uintptr_t addr, uintptr_t len, int flags)') as (
+    fd: Fd,
+    addr: Ptr,
+    len: Ptr,
+    flags: number,
+  ) => Fd,
+  connect: libc.func('int connect(int fd, uintptr_t addr, uint32_t len)') as (fd: Fd, addr: Ptr, len: number) => number,
+  getsockname: libc.func('int getsockname(int fd, uintptr_t addr, uintptr_t len)') as (
+    fd: Fd,
+    addr: Ptr,
+    len: Ptr,
+  ) => number,
+  getpeername: libc.func('int getpeername(int fd, uintptr_t addr, uintptr_t len)') as (
+    fd: Fd,
+    addr: Ptr,
+    len: Ptr,
+  ) => number,
+  shutdown: libc.func('int shutdown(int fd, int how)') as (fd: Fd, how: number) => number,
+  close: libc.func('int close(int fd)') as (fd: Fd) => number,
+  // fcntl is variadic in C; koffi wants the type of each extra argument: fcntl(fd, cmd, 'int', arg).
+  fcntl: libc.func('int fcntl(int fd, int cmd, ...)') as (fd: Fd, cmd: number, ...typed: unknown[]) => number,
 
-// --- readiness: epoll, poll, select -------------------------------------------
+  // data transfer (the hot path)
+  recv: libc.func('intptr_t recv(int fd, uintptr_t buf, size_t len, int flags)') as (
+    fd: Fd,
+    buf: Ptr,
+    len: number,
+    flags: number,
+  ) => number,
+  send: libc.func('intptr_t send(int fd, uintptr_t buf, size_t len, int flags)') as (
+    fd: Fd,
+    buf: Ptr,
+    len: number,
+    flags: number,
+  ) => number,
+  sendmsg: libc.func('intptr_t sendmsg(int fd, uintptr_t msg, int flags)') as (fd: Fd, msg: Ptr, flags: number) => number,
+  sendfile: libc.func('intptr_t sendfile(int out_fd, int in_fd, uintptr_t offset, size_t count)') as (
+    outFd: Fd,
+    inFd: Fd,
+    offset: Ptr,
+    count: number,
+  ) => number,
 
-export const epoll_create1 = libc.func('int epoll_create1(int flags)') as (flags: number) => Fd;
-export const epoll_ctl = libc.func('int epoll_ctl(int epfd, int op, int fd, uintptr_t event)') as (
-  epfd: Fd,
-  op: number,
-  fd: Fd,
-  event: Ptr,
-) => number;
-export const epoll_wait = libc.func('int epoll_wait(int epfd, uintptr_t events, int max, int timeout)') as (
-  epfd: Fd,
-  events: Ptr,
-  max: number,
-  timeoutMs: number,
-) => number;
-export const poll = libc.func('int poll(uintptr_t fds, unsigned long nfds, int timeout)') as (
-  fds: Ptr,
-  nfds: number,
-  timeoutMs: number,
-) => number;
-export const select = libc.func(
-  'int select(int nfds, uintptr_t readfds, uintptr_t writefds, uintptr_t exceptfds, uintptr_t timeout)',
-) as (nfds: number, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr) => number;
+  // readiness: epoll, poll, select
+  epoll_create1: libc.func('int epoll_create1(int flags)') as (flags: number) => Fd,
+  epoll_ctl: libc.func('int epoll_ctl(int epfd, int op, int fd, uintptr_t event)') as (
+    epfd: Fd,
+    op: number,
+    fd: Fd,
+    event: Ptr,
+  ) => number,
+  epoll_wait: libc.func('int epoll_wait(int epfd, uintptr_t events, int max, int timeout)') as (
+    epfd: Fd,
+    events: Ptr,
+    max: number,
+    timeoutMs: number,
+  ) => number,
+  poll: libc.func('int poll(uintptr_t fds, unsigned long nfds, int timeout)') as (
+    fds: Ptr,
+    nfds: number,
+    timeoutMs: number,
+  ) => number,
+  select: libc.func(
+    'int select(int nfds, uintptr_t readfds, uintptr_t writefds, uintptr_t exceptfds, uintptr_t timeout)',
+  ) as (nfds: number, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr) => number,
+
+  // shared memory. mmap returns MAP_FAILED, (void *)-1, on error: as intptr_t that reads -1.
+  memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)') as (
+    name: string,
+    flags: number,
+  ) => Fd,
+  ftruncate: libc.func('int ftruncate(int fd, int64_t length)') as (fd: Fd, length: number) => number,
+  mmap: libc.func('intptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset)') as (
+    addr: Ptr,
+    len: number,
+    prot: number,
+    flags: number,
+    fd: Fd,
+    offset: number,
+  ) => Ptr,
+  munmap: libc.func('int munmap(uintptr_t addr, size_t len)') as (addr: Ptr, len: number) => number,
+
+  // processes. prctl is variadic like fcntl: prctl(option, 'unsigned long', arg).
+  prctl: libc.func('int prctl(int option, ...)') as (option: number, ...typed: unknown[]) => number,
+  getppid: libc.func('int getppid()') as () => number,
+  gettid: libc.func('int gettid()') as () => number, // glibc >= 2.30
+};
 
 // --- address text <-> bytes (the C library already knows how to spell IPv6) --
 
@@ -137,11 +167,25 @@ export function errno(): number {
   return errnoCell[0];
 }
 
+/** Put errno back (the tracer does, after its own writes may have changed it). */
+export function setErrno(value: number): void {
+  errnoCell[0] = value;
+}
+
 // --- memory -------------------------------------------------------------------
 
 /** Where the bytes of a buffer (or view) start, as a number. See memory.ts for the cached version. */
 export function rawAddress(view: ArrayBufferView | ArrayBufferLike): number {
   return Number(koffi.address(view));
+}
+
+/**
+ * An ArrayBuffer over `length` bytes of memory we did not allocate (an mmap'ed
+ * region, a struct the kernel filled in). It does not own that memory: whoever
+ * does must keep it valid while the ArrayBuffer is reachable.
+ */
+export function view(address: Ptr, length: number): ArrayBuffer {
+  return koffi.view(address, length);
 }
 
 /** malloc-like memory that the garbage collector never moves or frees (for libuv handles). */
@@ -157,7 +201,6 @@ export function release(ptr: Ptr): void {
 export const uv_default_loop = node.func('uintptr_t uv_default_loop()') as () => Ptr;
 export const uv_handle_size = node.func('size_t uv_handle_size(int type)') as (type: number) => number;
 export const uv_backend_fd = node.func('int uv_backend_fd(uintptr_t loop)') as (loop: Ptr) => Fd;
-export const uv_backend_timeout = node.func('int uv_backend_timeout(uintptr_t loop)') as (loop: Ptr) => number;
 export const uv_poll_init = node.func('int uv_poll_init(uintptr_t loop, uintptr_t handle, int fd)') as (
   loop: Ptr,
   handle: Ptr,

@@ -67,3 +67,19 @@ export function scratch(size: number): { bytes: Buffer; address: number } {
   const bytes = Buffer.from(new ArrayBuffer(size));
   return { bytes, address: addressOf(bytes) };
 }
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * Write a 64-bit value (an address, a size_t, an off_t: any safe integer ≥ 0)
+ * as two little-endian 32-bit halves at words[index], words[index + 1]: no BigInt needed.
+ */
+export function store64(words: Uint32Array, index: number, value: number): void {
+  words[index] = value >>> 0;
+  words[index + 1] = (value / TWO_32) >>> 0;
+}
+
+/** Read back what store64 wrote (or the kernel did). */
+export function load64(words: Uint32Array, index: number): number {
+  return words[index] + words[index + 1] * TWO_32;
+}

@@ -6,8 +6,9 @@
 import os from 'node:os';
 import { platform as P } from './constants.js';
 import { sysError } from './errors.js';
-import * as c from './ffi.js';
+import { errno } from './ffi.js';
 import { scratch } from './memory.js';
+import { kernel } from './syscalls.js';
 
 const { EINTR } = os.constants.errno;
 let pinned: unknown = null;
@@ -80,10 +81,10 @@ export function poll(set: PollSet, count: number, timeoutMs: number): number {
     throw new RangeError(`poll: count ${count} exceeds the set's capacity ${set.capacity}`);
   }
   pinned = set; // keep its buffer alive while the kernel uses it (see memory.ts)
-  const n = c.poll(set.address, count, timeoutMs);
+  const n = kernel.poll(set.address, count, timeoutMs);
   pinned = null;
   if (n >= 0) return n;
-  const e = c.errno();
+  const e = errno();
   if (e === EINTR) {
     set.clearRevents(count); // otherwise last call's answers would still be there
     return 0;

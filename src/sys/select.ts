@@ -7,8 +7,9 @@
 import os from 'node:os';
 import { platform as P } from './constants.js';
 import { sysError } from './errors.js';
-import * as c from './ffi.js';
+import { errno } from './ffi.js';
 import { scratch } from './memory.js';
+import { kernel } from './syscalls.js';
 
 const { EINTR } = os.constants.errno;
 let pinnedRead: FdSet | null = null;
@@ -73,10 +74,10 @@ export function select(nfds: number, read: FdSet | null, write: FdSet | null, ti
   }
   pinnedRead = read; // keep their buffers alive while the kernel uses them (see memory.ts)
   pinnedWrite = write;
-  const n = c.select(nfds, read === null ? 0 : read.address, write === null ? 0 : write.address, 0, timeout);
+  const n = kernel.select(nfds, read === null ? 0 : read.address, write === null ? 0 : write.address, 0, timeout);
   pinnedRead = pinnedWrite = null;
   if (n >= 0) return n;
-  const e = c.errno();
+  const e = errno();
   if (e === EINTR) {
     // On error the kernel leaves the sets as they were passed in — every fd
     // would look ready. Empty them so "0 ready" is what the caller sees.

@@ -1,19 +1,18 @@
-// The libuv bridge: how our own reactor lives inside Node's event loop.
+// The libuv bridge: watching a descriptor from Node's own event loop.
 //
-// Why this exists. An event-loop server built on epoll/poll/select must wait
-// somewhere. If it blocked in epoll_wait itself, Node's own loop would stop:
-// no timers, no promise-based I/O, no fetch() inside a handler. If it spun on
-// a zero timeout, it would burn a core doing nothing. Instead we hand the one
-// descriptor that stands for "our sockets are ready" — the epoll fd (epoll
-// fds are themselves pollable) — to libuv as a uv_poll_t. Node's loop sleeps
-// in ITS epoll_wait as usual, and calls back into JS when our fd is readable;
-// then we run our epoll_wait with a zero timeout and serve what is ready.
-// Node exports libuv's symbols, so the calls go straight to the library that
+// A UvPoll hands one descriptor to libuv as a uv_poll_t: Node's loop sleeps in
+// ITS epoll_wait as usual and calls back into JS when that descriptor is ready.
+// This is for code that lets Node's loop drive it — the masters of the process
+// and thread models watch their non-blocking listening socket this way, and
+// keep timers, signals and IPC with their workers running in between.
+//
+// The event-loop model does NOT use it: there our own reactor is the loop, and
+// it waits on uvBackendFd() — the epoll fd of Node's loop, readable when Node
+// has work — alongside its sockets, in its own poller (see the comment at the
+// top of models/event-loop/reactor.ts).
+//
+// Node exports libuv's symbols, so these calls go straight to the library that
 // runs the loop we live in.
-//
-// For a poll()/select() reactor the trick is inverted: it includes
-// uvBackendFd() — the epoll fd of Node's loop — in its own set, to learn when
-// Node has work to do.
 
 import { sysError } from './errors.js';
 import * as c from './ffi.js';
@@ -121,14 +120,4 @@ export class UvPoll {
 export function uvBackendFd(): number {
   loop ??= c.currentLoop();
   return c.uv_backend_fd(loop);
-}
-
-/**
- * How long Node's loop could sleep now: ms until its next timer, -1 when it
- * has none, 0 when it has work pending. A reactor that waits on Node's
- * backend fd uses this as an upper bound for its own wait.
- */
-export function uvBackendTimeout(): number {
-  loop ??= c.currentLoop();
-  return c.uv_backend_timeout(loop);
 }
