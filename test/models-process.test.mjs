@@ -271,8 +271,9 @@ for (const model of ['process', 'prefork']) {
     const idle = connect(s.port);
     assert.equal((await idle.get('/hello.txt')).status, 200);
     const busy = connect(s.port);
+    assert.equal((await busy.get('/hello.txt')).status, 200); // its worker is up (start-up under load can take a second)
     void busy.get('/slow?ms=800');
-    await sleep(400);
+    await sleep(300);
     const workers = children(s.proc.pid);
     assert.ok(workers.length >= (model === 'process' ? 2 : 2), `workers: ${workers}`);
     process.kill(s.proc.pid, 'SIGKILL');
@@ -280,7 +281,14 @@ for (const model of ['process', 'prefork']) {
     const left = await until(() => workers.every((p) => !alive(p)), { timeoutMs: 2000 });
     idle.close();
     busy.close();
-    assert.ok(left, `still running 2 s after the master died: ${workers.filter(alive)}`);
+    if (!left) {
+      const stuck = workers.filter(alive);
+      const wchan = stuck.map((p) => `${p}: ${readFileSync(`/proc/${p}/wchan`, 'utf8')} ${readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(-2).join(' ')}`);
+      await until(() => workers.every((p) => !alive(p)), { timeoutMs: 10000 });
+      const late = workers.filter(alive);
+      late.forEach((p) => process.kill(p, 'SIGKILL'));
+      assert.fail(`still running 2 s after the master died: ${wchan.join('; ')}; after 12 s: ${late}`);
+    }
     assert.ok(!existsSync(`/proc/${s.proc.pid}/stat`) || !alive(s.proc.pid));
   });
 }

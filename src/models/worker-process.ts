@@ -68,14 +68,19 @@ try {
 }
 
 /**
- * Ask the kernel for SIGTERM when the master dies (PR_SET_PDEATHSIG), then
- * make sure it has not died already: a child whose master was gone before
- * the request was made is now some other process's child.
+ * Ask the kernel for SIGTERM when the master dies (PR_SET_PDEATHSIG: even
+ * when it was killed with SIGKILL), then make sure it has not died already:
+ * a child whose master was gone before the request was made is some other
+ * process's child now, and would never get the signal.
+ *
+ * SIGTERM, not SIGKILL: it means what the master's own SIGTERM means — the
+ * request in flight is finished, then the worker exits (a blocked recv() or
+ * accept() returns EINTR, see blocking-connection.ts).
  */
 async function tieToMaster(masterPid: number | undefined): Promise<void> {
   const sys = await import('../sys/index.js');
-  (sys as { setParentDeathSignal?: (signal: NodeJS.Signals) => void }).setParentDeathSignal?.('SIGTERM');
-  if (masterPid !== undefined && process.ppid !== masterPid) {
+  sys.setParentDeathSignal('SIGTERM');
+  if (masterPid !== undefined && sys.parentPid() !== masterPid) {
     process.stderr.write(`fourfold: worker ${process.pid}: its master (pid ${masterPid}) is gone; exiting\n`);
     process.exit(0);
   }
