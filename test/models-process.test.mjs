@@ -7,8 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, existsSync } from 'node:fs';
 import { startServer } from './helpers/server.mjs';
+import { Cell } from '../dist/models/scoreboard.js';
 
 const CRASH_APP = 'test/fixtures/apps/crash-app.mjs';
 const SITE = 'test/fixtures/site';
@@ -111,6 +112,23 @@ async function once(port, path) {
 
 const lines = (text, re) => text.split('\n').filter((l) => re.test(l));
 
+/** The master's scoreboard, read from outside: its memfd, opened through /proc/<pid>/fd. Rows of Float64 cells. */
+function scoreboard(pid) {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (!target.startsWith('/memfd:fourfold-scoreboard')) continue;
+    const bytes = readFileSync(`/proc/${pid}/fd/${fd}`);
+    const cells = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+    return Array.from({ length: cells.length / Cell.COUNT }, (_, i) => cells.subarray(i * Cell.COUNT, (i + 1) * Cell.COUNT));
+  }
+  return null;
+}
+
 // ── process: one new process per connection ─────────────────────────────────
 
 test('process: every connection is served by its own new process, keep-alive included; the process then exits', async (t) => {
@@ -193,6 +211,31 @@ test('process: --max-children 2: the third client waits in the backlog and is se
   assert.doesNotMatch(s.output().stderr, /child \d+ .*lost|Error/);
 });
 
+test('process: each child counts in its row of the master\'s scoreboard (shared memory, a memfd passed as fd)', async (t) => {
+  const s = await startServer(['--model', 'process', SITE, '--app', CRASH_APP, '--max-children', '4']);
+  t.after(() => s.stop());
+  const a = connect(s.port);
+  const pid = Number((await a.get('/pid')).body);
+  await a.get('/hello.txt');
+  await a.get('/hello.txt');
+  // (a response is counted just after it is sent: give the child a moment)
+  await until(() => scoreboard(s.proc.pid)?.find((r) => r[Cell.Pid] === pid)?.[Cell.Requests] === 3);
+  const rows = scoreboard(s.proc.pid);
+  assert.ok(rows, 'the master holds a memfd scoreboard');
+  assert.equal(rows.length, 1 + 4, 'the master\'s row and one per child slot');
+  const mine = rows.find((r) => r[Cell.Pid] === pid);
+  assert.ok(mine, `the child ${pid} wrote its pid into a row`);
+  assert.equal(mine[Cell.Requests], 3);
+  assert.equal(mine[Cell.Status2xx], 3);
+  assert.equal(mine[Cell.Open], 1);
+  a.close();
+  await until(() => !alive(pid));
+  await sleep(100);
+  const after = scoreboard(s.proc.pid).find((r) => r[Cell.Pid] === pid);
+  assert.equal(after[Cell.Open], 0, 'closed in the books');
+  assert.equal(after[Cell.Requests], 3, 'the counts stay');
+});
+
 // ── prefork: a supervised pool ──────────────────────────────────────────────
 
 test('prefork: a worker killed with kill -9 is replaced; the port keeps answering', async (t) => {
@@ -208,6 +251,11 @@ test('prefork: a worker killed with kill -9 is replaced; the port keeps answerin
   assert.ok(after.includes(before[1]), 'the other worker was left alone');
   for (let i = 0; i < 6; i++) assert.equal((await once(s.port, '/hello.txt'))?.status, 200);
   assert.equal(lines(s.output().stderr, /died with SIGKILL; starting a new one/).length, 1);
+  const pids = () => scoreboard(s.proc.pid).slice(1).map((r) => r[Cell.Pid]).sort((x, y) => x - y);
+  await until(() => pids().join() === [...after].sort((x, y) => x - y).join());
+  assert.deepEqual(pids(), [...after].sort((x, y) => x - y), 'each worker has its row in the master\'s scoreboard, the new one in the dead one\'s');
+  const rows = scoreboard(s.proc.pid);
+  assert.equal(rows.reduce((n, r) => n + r[Cell.Status2xx], 0), 6, 'the requests were counted where the master sees them');
 });
 
 test('prefork: a handler that calls process.exit() loses its connection only; the worker is replaced', async (t) => {

@@ -24,6 +24,7 @@ import { describeExit, type Handoff } from './handoff.js';
 import { dispatch } from './dispatch.js';
 import { spawnProcess } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
+import { forgetConnections } from './scoreboard.js';
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
   await dispatch(ctx, listener, {
@@ -33,6 +34,7 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
       const child = spawnProcess({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd }, { ipc: false });
       const exited = new Promise<void>((resolve) => {
         child.on('exit', (code, signal) => {
+          forgetConnections(ctx.scoreboard.row(slot)); // (a killed child could not)
           // A child stopped by our own SIGTERM while it was still starting is no news.
           const ours = ctx.stopping && signal === 'SIGTERM';
           if ((code !== 0 || signal !== null) && !ours) {

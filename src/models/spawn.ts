@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { HANDOFF_VAR, type Handoff } from './handoff.js';
+import type { ScoreboardHandle } from './scoreboard.js';
 
 export { HANDOFF_VAR };
 
@@ -40,17 +41,15 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
     return stdio.length - 1;
   };
   // A SharedArrayBuffer cannot cross into another process (as JSON it would
-  // become {}): the child has a stop flag of its own, and counts in a
-  // scoreboard of its own until the scoreboard lives in shared memory.
+  // become {}): the child has a stop flag of its own; it writes its
+  // scoreboard row into the master's shared memory when that is a memfd
+  // (passed like the sockets), else into a scoreboard of its own.
+  const listenFd = pass(handoff.listenFd);
+  const connFd = pass(handoff.connFd);
   const board = handoff.scoreboard;
-  const theirs: Handoff = {
-    ...handoff,
-    stop: undefined,
-    scoreboard: board.kind === 'shared' ? { kind: 'private', slots: board.slots } : board,
-    listenFd: pass(handoff.listenFd),
-    connFd: pass(handoff.connFd),
-    masterPid: process.pid,
-  };
+  const scoreboard: ScoreboardHandle =
+    board.kind === 'memfd' ? { ...board, fd: pass(board.fd) } : board.kind === 'shared' ? { kind: 'private', slots: board.slots } : board;
+  const theirs: Handoff = { ...handoff, stop: undefined, scoreboard, listenFd, connFd, masterPid: process.pid };
   if (ipc) stdio.push('ipc');
   return spawn(process.execPath, [...nodeFlags(), PROCESS_ENTRY], {
     stdio,

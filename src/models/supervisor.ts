@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import type { ServerContext } from './context.js';
-import { Cell, WorkerState } from './scoreboard.js';
+import { Cell, WorkerState, forgetConnections } from './scoreboard.js';
 import { spawnProcess, spawnThread } from './spawn.js';
 import { describeExit, EXIT_MID_CONNECTION, type Handoff } from './handoff.js';
 import { closeLeftover } from './thread-wake.js';
@@ -133,6 +133,12 @@ export class ProcessPool extends Pool {
 
   protected override describe(code: number | null, signal: string | null): string {
     return code === EXIT_MID_CONNECTION ? describeExit(code, signal) : super.describe(code, signal);
+  }
+
+  /** A dead process cannot close its connections in the shared scoreboard: the master does it for it. */
+  protected override cleanUp(slot: number): void {
+    forgetConnections(this.ctx.scoreboard.row(slot));
+    super.cleanUp(slot);
   }
 
   protected start(handoff: Handoff): Running {
