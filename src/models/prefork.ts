@@ -10,10 +10,10 @@
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import type { Handoff } from './handoff.js';
-import { ProcessPool } from './supervisor.js';
 import { acceptLoop } from './accept-loop.js';
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
+  const { ProcessPool } = await import('./supervisor.js'); // the master's part (a worker never needs it)
   await new ProcessPool(ctx, { size: ctx.config.workers, listenFd: listener.fd }).run();
 }
 

@@ -21,12 +21,12 @@
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import { describeExit, type Handoff } from './handoff.js';
-import { dispatch } from './dispatch.js';
-import { spawnProcess } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
 import { forgetConnections } from './scoreboard.js';
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
+  // The master's own parts, imported here: a child, which loads this module for worker(), never needs them.
+  const [{ dispatch }, { spawnProcess }] = await Promise.all([import('./dispatch.js'), import('./spawn.js')]);
   await dispatch(ctx, listener, {
     cap: ctx.config.maxChildren,
     closesFd: true, // the child has its own copy of the connection
