@@ -84,7 +84,7 @@ function probe(port, urlPath) {
   });
 }
 
-/** Memory of one child serving an idle keep-alive connection: RSS and PSS (its share of pages shared with other processes), in MiB. */
+/** Memory of one child serving an idle keep-alive connection: RSS, PSS (its share of pages shared with other processes) and private, in MiB. */
 async function childMemory(server, port) {
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
@@ -95,7 +95,16 @@ async function childMemory(server, port) {
   const kids = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   const field = (pid, file, name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? NaN) / 1024;
   const child = kids.at(-1);
-  const mem = child === undefined ? null : { rss: field(child, 'status', 'VmRSS'), pss: field(child, 'smaps_rollup', 'Pss'), master: field(master, 'status', 'VmRSS') };
+  const mem =
+    child === undefined
+      ? null
+      : {
+          rss: field(child, 'status', 'VmRSS'),
+          pss: field(child, 'smaps_rollup', 'Pss'),
+          // Private: what this child alone adds (its heap, its stacks, its copy-on-write pages), the cost of one more.
+          uss: field(child, 'smaps_rollup', 'Private_Clean') + field(child, 'smaps_rollup', 'Private_Dirty'),
+          master: field(master, 'status', 'VmRSS'),
+        };
   sock.destroy();
   return mem;
 }
@@ -134,7 +143,9 @@ export async function firstByte({ model = 'process', count = 50, nodeFlags = [],
 }
 
 export function formatFirstByte(label, r) {
-  const mem = r.memory ? `   child RSS ${r.memory.rss.toFixed(1)} MiB, PSS ${r.memory.pss.toFixed(1)} MiB (master RSS ${r.memory.master.toFixed(1)} MiB)` : '';
+  const mem = r.memory
+    ? `   child RSS ${r.memory.rss.toFixed(1)} MiB, private ${r.memory.uss.toFixed(1)} MiB, PSS ${r.memory.pss.toFixed(1)} MiB (master RSS ${r.memory.master.toFixed(1)} MiB)`
+    : '';
   const cpu = r.childCpu !== null ? `   CPU per child ${r.childCpu.toFixed(0)} ms` : '';
   return `  ${label.padEnd(34)} first byte median ${r.median.toFixed(1).padStart(6)} ms   p90 ${r.p90.toFixed(1).padStart(6)} ms   (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})${cpu}${mem}`;
 }

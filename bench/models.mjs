@@ -57,7 +57,11 @@ function wrk(port, { conns, close }) {
   const argv = pin(1, ['wrk', ...args, `http://127.0.0.1:${port}/`]);
   const text = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
-  const errors = /Socket errors: (.*)/.exec(text)?.[1]?.replace(/,? ?\w+ 0/g, '').trim() ?? '';
+  const errors = (/Socket errors: (.*)/.exec(text)?.[1] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part && !/ 0$/.test(part))
+    .join(', ');
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
   return { rate, errors: [errors, non2xx ? `non-2xx ${non2xx}` : ''].filter(Boolean).join(', ') };
 }
@@ -80,6 +84,11 @@ for (const name of only) {
     await server.stop();
   }
 }
+
+console.log(
+  `  (keep-alive: a blocking worker is held by its connection until the client closes it or --idle-timeout passes; ` +
+    `iterative serves one of the ${opt.conns} connections while the others wait in the backlog, prefork up to --workers at once, process one child each)`,
+);
 
 if (only.includes('process')) {
   console.log(`\nAccept → first byte, ${opt.count} sequential fresh connections:`);

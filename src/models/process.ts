@@ -15,9 +15,11 @@
 //
 // The master stays responsive while its children run (dispatch.ts: Node's
 // loop watches the listening socket, reaps children, handles signals). At
-// --max-children it stops accepting and the kernel's backlog holds new
-// clients. A child that crashes loses only its own connection: the master
-// says so in one line and goes on.
+// --max-children (default 64) it stops accepting and the kernel's backlog
+// holds new clients. A child is ~60 MiB RSS, ~17 MiB of it its own (the rest
+// is Node's code, shared by every node process): 64 children cost ~1.1 GiB,
+// and a start-up of ~0.15–0.2 s of CPU each. A child that crashes loses only
+// its own connection: the master says so in one line and goes on.
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import { describeExit, type Handoff } from './handoff.js';
