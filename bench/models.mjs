@@ -3,7 +3,7 @@
 // iterative (one process, one connection at a time), prefork (a pool of N
 // processes blocking in accept()) and process (a new process per connection).
 //
-//   node bench/models.mjs [--duration 5] [--conns 4] [--workers 4] [--count 50] [--only iterative,prefork,process]
+//   node bench/models.mjs [--duration 5] [--conns 4] [--workers 8] [--count 50] [--only iterative,prefork,process]
 //
 //  - connections/s: wrk with `Connection: close`, so every request is a new
 //    connection (for `process`: a new Node process each);
@@ -25,7 +25,7 @@ const { values: opt } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     conns: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '8' },
     count: { type: 'string', default: '50' },
     only: { type: 'string' },
   },
