@@ -312,6 +312,21 @@ for (const model of ['process', 'prefork']) {
     assert.equal(await new Promise((resolve) => net.connect(s.port, '127.0.0.1').on('error', () => resolve('refused')).on('connect', () => resolve('connected'))), 'refused');
   });
 
+  if (model === 'process') {
+    test('process: SIGTERM while a child is still starting: the request its client already sent is answered', async (t) => {
+      const s = await startServer(args);
+      t.after(() => s.stop());
+      const c = connect(s.port);
+      const answer = c.get('/hello.txt'); // sent at once: it waits in the socket while the child loads
+      await until(() => children(s.proc.pid).length === 1, { everyMs: 5 });
+      s.proc.kill('SIGTERM'); // the child gets SIGTERM before it has read anything
+      const r = await answer;
+      c.close();
+      assert.equal(r?.status, 200, 'answered, not closed unanswered');
+      assert.equal((await s.exited).code, 0);
+    });
+  }
+
   test(`${model}: kill -9 of the master leaves no process behind`, async (t) => {
     const s = await startServer(args);
     t.after(() => s.stop());

@@ -24,7 +24,11 @@ import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import { describeExit, type Handoff } from './handoff.js';
 import { serveConnection } from './blocking-connection.js';
-import { forgetConnections } from './scoreboard.js';
+import { Cell, forgetConnections } from './scoreboard.js';
+import * as sys from '../sys/index.js';
+
+/** While stopping: how often the master looks whether a starting child can take a SIGTERM yet. */
+const STARTING_CHECK_MS = 10;
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
   // The master's own parts, imported here: a child, which loads this module for worker(), never needs them.
@@ -49,7 +53,18 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
           resolve();
         });
       });
-      return { exited, stop: () => child.kill('SIGTERM'), kill: () => child.kill('SIGKILL') };
+      // SIGTERM means "finish, then exit" only once the child has said what it means (its entry's
+      // first act); before that, during Node's own start-up, it would kill the child and the
+      // connection with it. The child writes its pid into its scoreboard row later still: wait for that.
+      let gone = false;
+      void exited.then(() => (gone = true));
+      const row = ctx.scoreboard.row(slot);
+      const stop = () => {
+        if (gone) return;
+        if (row[Cell.Pid] === child.pid || ctx.scoreboard.handle.kind !== 'memfd') child.kill('SIGTERM');
+        else setTimeout(stop, STARTING_CHECK_MS);
+      };
+      return { exited, stop, kill: () => child.kill('SIGKILL') };
     },
   });
 }
@@ -57,5 +72,23 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
 /** In the child: serve the one connection (every request on it), then return: the process exits. */
 export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
   ctx.started();
-  await serveConnection(handoff.connFd, ctx);
+  await serveConnection(handoff.connFd, stopsBetweenRequests(ctx, handoff.connFd));
+}
+
+/**
+ * A stop makes the connection code close a connection that is between
+ * requests. For this child that includes the moment before its first one:
+ * a stop that came while it was starting would close, unanswered, a
+ * connection whose request the client sent long ago (it was accepted, it is
+ * in flight). So, as seen from the connection code, the stop waits while a
+ * request is already there to be read: what has arrived is answered, a
+ * connection with nothing to say is closed.
+ */
+function stopsBetweenRequests(ctx: ServerContext, fd: number): ServerContext {
+  const pending = new sys.PollSet(1);
+  const requestWaiting = () => {
+    pending.set(0, fd, sys.platform.POLLIN);
+    return sys.poll(pending, 1, 0) > 0;
+  };
+  return Object.create(ctx, { stopping: { get: () => ctx.stopping && !requestWaiting() } }) as ServerContext;
 }
