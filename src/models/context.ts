@@ -8,8 +8,6 @@ import { threadId } from 'node:worker_threads';
 import { BodyBudget, type Limits, type Request } from '../http/index.js';
 import type { App } from '../app/types.js';
 import { AccessLog } from '../app/access-log.js';
-import { createStaticApp } from '../app/static/index.js';
-import { loadHandler, handlerApp } from '../app/handler/load.js';
 import { composeApp } from '../app/compose.js';
 import { StartError, UsageError, type ServerConfig, type Timeouts } from './config.js';
 import { Scoreboard, Cell, WorkerState } from './scoreboard.js';
@@ -133,18 +131,24 @@ export async function createContext(config: ServerConfig, parts: ContextParts = 
  * The application of a config: the handler (a module path in the config, or
  * a value passed to serve() in this process) composed with the static files.
  * A handler that fails to load is a StartError.
+ *
+ * The static-file app and the handler loader are imported only when the
+ * config asks for them: every worker process of the process-per-connection
+ * model pays for what it imports on each connection.
  */
 export async function buildApp(config: ServerConfig, appValue: object | null): Promise<App> {
-  const statics = config.root === null ? null : createStaticApp({ root: config.root, ...config.static });
+  const statics = config.root === null ? null : (await import('../app/static/index.js')).createStaticApp({ root: config.root, ...config.static });
   let handler = null;
   if (config.app !== null) {
     try {
+      const { loadHandler } = await import('../app/handler/load.js');
       handler = await loadHandler(config.app);
     } catch (e) {
       statics?.close();
       throw new StartError(e instanceof Error ? e.message : String(e));
     }
   } else if (appValue !== null) {
+    const { handlerApp } = await import('../app/handler/load.js');
     handler = handlerApp(appValue);
     if (handler === null) {
       statics?.close();

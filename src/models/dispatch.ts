@@ -37,6 +37,7 @@ export interface DispatchOptions {
 
 const STOP_GRACE_MS = 15_000;
 const OUT_OF_FDS_PAUSE_MS = 100;
+const SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 export async function dispatch(ctx: ServerContext, listener: Listener, o: DispatchOptions): Promise<void> {
   const free = Array.from({ length: o.cap }, (_, i) => o.cap - i); // slots 1..cap; 0 is the master's
@@ -58,9 +59,11 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
       try {
         fd = sys.accept(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
       } catch (e) {
-        if (!(e instanceof sys.SysError) || (e.code !== 'EMFILE' && e.code !== 'ENFILE')) throw e;
-        // Out of descriptors: leave the client in the backlog, look again shortly.
-        if (Date.now() - warnedAt > 1000) ctx.notice(`${e.message}: waiting for descriptors to free up`);
+        // Out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or anything else
+        // accept() may say: never take the master down for it. Leave the client in the backlog,
+        // stop watching for a moment (level-triggered: watching would spin), look again shortly.
+        const why = e instanceof sys.SysError && SHORTAGE.has(e.code) ? 'waiting for resources to free up' : 'trying again shortly';
+        if (Date.now() - warnedAt > 1000) ctx.notice(`${e instanceof Error ? e.message : String(e)}: ${why}`);
         warnedAt = Date.now();
         watch(false);
         setTimeout(() => watch(!ctx.stopping && free.length > 0), OUT_OF_FDS_PAUSE_MS);
