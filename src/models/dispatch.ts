@@ -70,7 +70,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
         return;
       }
       if (fd < 0) return;
-      row[Cell.Connections]++;
+      // (Counted as a connection by the worker that serves it, in its own row: rows add up.)
       const slot = free.pop()!;
       let w: ConnectionWorker;
       try {
