@@ -51,12 +51,13 @@ export class ServerContext {
 
   /**
    * Write the access log before this thread blocks. When stdout is a pipe
-   * whose reader is slow, wait a little for it (the lines stay queued
-   * either way: a blocking model may wait, an event loop may not — it
-   * watches stdout for writability instead, see event-loop/server.ts).
+   * whose reader is slow, the lines stay queued; once the queue is half
+   * full, wait a little for the reader rather than drop lines later (a
+   * blocking model may wait; an event loop may not — it watches stdout for
+   * writability instead, see event-loop/server.ts).
    */
   flushLogBlocking(): void {
-    if (this.log.flush()) return;
+    if (this.log.flush() || !this.log.pressed) return; // the rest waits for the next flush
     logWait.set(0, this.log.descriptor, sys.platform.POLLOUT);
     if (sys.poll(logWait, 1, LOG_WAIT_MS) > 0) this.log.flush();
   }
