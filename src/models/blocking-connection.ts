@@ -20,7 +20,20 @@ const recvBuffer = Buffer.allocUnsafe(64 * 1024);
 
 class SendTimeout extends Error {}
 
-export async function serveConnection(fd: number, ctx: ServerContext): Promise<void> {
+/** What a connection inherits from the listening socket it was accepted on (Linux copies these options). */
+export interface Inherited {
+  /** The client's address, when accept() already said it (else getpeername() asks). */
+  peer?: { address: string; port: number } | null;
+  /** The SO_RCVTIMEO the listener had (ms), so the first wait needs no setsockopt; -1: unknown. */
+  recvTimeoutMs?: number;
+}
+
+/**
+ * TCP_NODELAY and SO_SNDTIMEO are set once on the listening socket (see
+ * listener.ts) and inherited by every accepted connection: no setsockopt per
+ * connection. A connection's close costs accept, recv, send and close.
+ */
+export async function serveConnection(fd: number, ctx: ServerContext, { peer = null, recvTimeoutMs = -1 }: Inherited = {}): Promise<void> {
   const { row, timeouts } = ctx;
   const conn = new HttpConnection(ctx.limits, ctx.bodyBudget);
   conn.keepBody = ctx.keepBody;
@@ -30,12 +43,12 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
   row[Cell.ConnFd] = fd;
   let linger = false;
   try {
-    const peer = sys.remoteAddress(fd);
-    conn.remoteAddress = peer.address;
-    conn.remotePort = peer.port;
-    sys.setNoDelay(fd, true);
-    sys.setSendTimeout(fd, timeouts.sendMs);
-    let armed = -1; // the SO_RCVTIMEO currently set on fd
+    const client = peer ?? sys.remoteAddress(fd);
+    conn.remoteAddress = client.address;
+    conn.remotePort = client.port;
+    // The SO_RCVTIMEO on fd. A shorter one than the clock needs is kept: recv() then
+    // returns early, we look at the clock and wait again (and Node gets a turn).
+    let armed = recvTimeoutMs;
     // Exactly one clock runs while we wait (see http's Phase): it starts when the phase begins.
     let phase = Phase.Closed;
     let phaseStarted = 0;
@@ -55,7 +68,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           linger = await timedOut();
           break;
         }
-        if (wait !== armed) {
+        if (armed <= 0 || armed > wait) {
           sys.setRecvTimeout(fd, wait);
           armed = wait;
         }
@@ -73,6 +86,8 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           conn.feedEof();
         } else if (n === sys.INTERRUPTED) {
           await yieldToNode(); // let the signal handler run, then wait again (for the time left)
+        } else if (Date.now() - phaseStarted < allowed) {
+          await yieldToNode(); // a shorter receive timeout than the clock's ran out: Node's turn, then wait on
         } else {
           linger = await timedOut();
           break;
@@ -88,7 +103,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           if (answer === TIMED_OUT) {
             conn.close();
             await respond(tooLate(ctx, req), req, startedAt);
-            linger = !conn.peerDone;
+            linger = conn.clientMaySendMore;
             break;
           }
           reply = answer;
@@ -96,7 +111,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         await respond(reply, req, startedAt);
         phase = Phase.Busy; // whatever comes next starts its own clock
         if (out.close) {
-          linger = !conn.peerDone; // we close first: see lingeringClose()
+          linger = conn.clientMaySendMore; // we close first: see lingeringClose()
           break;
         }
       } else if (ev === Event.Continue) {

@@ -28,7 +28,7 @@ export interface DispatchOptions {
   /** Most workers at once. */
   cap: number;
   /** Start a worker for connection `fd` in scoreboard `slot`. It owns a copy of fd or fd itself: see `closesFd`. */
-  start(fd: number, slot: number): ConnectionWorker;
+  start(fd: number, slot: number, peer: { address: string; port: number }): ConnectionWorker;
   /** The master closes its descriptor right after start() (a child process has its own copy); threads share one. */
   closesFd: boolean;
   /** Called once when stopping, before waiting for the workers. */
@@ -57,7 +57,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
     while (free.length > 0 && !ctx.stopping) {
       let fd: number;
       try {
-        fd = sys.accept(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
+        fd = sys.acceptWithPeer(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
       } catch (e) {
         // Out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or anything else
         // accept() may say: never take the master down for it. Leave the client in the backlog,
@@ -74,7 +74,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
       const slot = free.pop()!;
       let w: ConnectionWorker;
       try {
-        w = o.start(fd, slot);
+        w = o.start(fd, slot, sys.acceptedPeer());
       } catch (e) {
         ctx.notice(`could not start a worker for a connection: ${e instanceof Error ? e.message : String(e)}`);
         sys.close(fd);

@@ -14,6 +14,8 @@ export interface Handoff {
   listenFd: number;
   /** One connection to serve (per-connection models); -1: none. */
   connFd: number;
+  /** With connFd: the client's address, as accept() gave it (saves the worker a getpeername()). */
+  peer?: { address: string; port: number };
   /** Threads only: the master's stop flag (an Int32Array's SharedArrayBuffer). */
   stop?: SharedArrayBuffer;
   /** Threads only: the process's body-memory counter, shared by all its threads. */

@@ -36,8 +36,8 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
   await dispatch(ctx, listener, {
     cap: ctx.config.maxChildren,
     closesFd: true, // the child has its own copy of the connection
-    start(fd, slot) {
-      const child = spawnProcess({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd }, { ipc: false });
+    start(fd, slot, peer) {
+      const child = spawnProcess({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, peer }, { ipc: false });
       const exited = new Promise<void>((resolve) => {
         child.on('exit', (code, signal) => {
           forgetConnections(ctx.scoreboard.row(slot)); // (a killed child could not)
@@ -72,7 +72,7 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
 /** In the child: serve the one connection (every request on it), then return: the process exits. */
 export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
   ctx.started();
-  await serveConnection(handoff.connFd, stopsBetweenRequests(ctx, handoff.connFd));
+  await serveConnection(handoff.connFd, stopsBetweenRequests(ctx, handoff.connFd), { peer: handoff.peer });
 }
 
 /**

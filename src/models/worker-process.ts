@@ -26,7 +26,7 @@ if (handoff === null) {
   process.exit(2);
 }
 delete process.env[HANDOFF_VAR]; // not for the app's eyes, nor its children's
-guardProcess();
+guardProcess({ exceptionEndsProcess: handoff.connFd >= 0 }); // a child for one connection dies with it
 
 let ctx: ServerContext | null = null;
 let stopAsked = false;

@@ -287,8 +287,8 @@ export class Connection implements FileEvent, Timed {
     this.replyRequest = null;
     this.startedAt = 0;
     if (out.close) {
-      // We close first: linger, unless the client already finished sending.
-      return this.http.peerDone ? this.close() : this.linger();
+      // We close first: linger, unless the client cannot be sending any more.
+      return this.http.clientMaySendMore ? this.linger() : this.close();
     }
     if (this.timerList === timeouts.send) timeouts.send.cancel(this);
     this.state = State.Reading;
