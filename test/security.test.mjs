@@ -362,3 +362,34 @@ describe('access log', () => {
     });
   }
 });
+
+// ── 8. Files and ranges past 4 GiB ────────────────────────────────────────
+describe('files of 4 GiB and more', () => {
+  for (const m of [['event-loop'], ['iterative']]) {
+    test(`${m.join(' ')}: a 5 GiB (sparse) file is announced right and a range past 4 GiB is sent exactly`, async (t) => {
+      const { mkdtempSync, openSync, ftruncateSync, writeSync, closeSync, rmSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(path.join(tmpdir(), 'fourfold-big-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
+      const fd = openSync(path.join(dir, 'big.bin'), 'w');
+      const size = 5 * 1024 ** 3;
+      ftruncateSync(fd, size); // sparse: no disk used
+      const at = 4 * 1024 ** 3 + 7; // just past the 32-bit boundary
+      writeSync(fd, Buffer.from('past four gigabytes'), 0, 19, at);
+      closeSync(fd);
+      const s = await startServer([dir, ...modelArgs(m)]);
+      try {
+        const head = await converse(s.port, ['HEAD /big.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n']);
+        assert.match(head.text, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*Content-Length: ${size}\\r\\n`));
+        const range = await converse(s.port, [`GET /big.bin HTTP/1.1\r\nHost: a\r\nRange: bytes=${at}-${at + 18}\r\nConnection: close\r\n\r\n`]);
+        assert.match(range.text, new RegExp(`^HTTP/1\\.1 206 Partial Content\\r\\n[^]*Content-Range: bytes ${at}-${at + 18}/${size}\\r\\n`));
+        assert.ok(range.text.endsWith('\r\n\r\npast four gigabytes'), range.text.slice(-60));
+        // A range that spans the boundary: its first and last bytes are where they should be.
+        const across = await converse(s.port, [`GET /big.bin HTTP/1.1\r\nHost: a\r\nRange: bytes=${at - 3}-${at + 3}\r\nConnection: close\r\n\r\n`]);
+        assert.ok(across.text.endsWith('\r\n\r\n\0\0\0past'), JSON.stringify(across.text.slice(-20)));
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+});
