@@ -2,13 +2,18 @@
 // the stop flag is shared with the master's context, so the master's stop()
 // reaches this thread the next time it looks (its blocking calls wake up at
 // least once a second, or when the master shuts its descriptor down).
+//
+// A pool thread says "ready" once it serves; a thread for one connection
+// (connFd ≥ 0) has nobody waiting for that and says nothing.
 import { workerData, parentPort } from 'node:worker_threads';
 import { workerContext, runWorker } from './worker-main.js';
-import type { Handoff } from './handoff.js';
+import { installGuard } from './thread-wake.js';
+import type { ThreadData } from './spawn.js';
 
-const handoff = workerData as Handoff;
+const { guard, ...handoff } = workerData as ThreadData;
+installGuard(guard);
 const ctx = await workerContext(handoff);
-void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
+if (handoff.connFd < 0) void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
 await runWorker(ctx, handoff);
 ctx.log.flush();
 await ctx.app.close?.();
