@@ -1,0 +1,330 @@
+// The thread models over real sockets, through the CLI: `thread` (a new OS
+// thread per connection) and `threadpool` (N threads blocking in accept()).
+// What a thread's failure costs (only its own connection), the cap and the
+// backlog, graceful shutdown with threads blocked in accept() and recv(),
+// and the pool replacing a dead thread. Behaviour only, never speed: the time
+// bounds below are the difference between "woken" and "waited for a timeout
+// ten times longer".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer } from './helpers/server.mjs';
+
+const APP = ['--app', 'test/fixtures/apps/thread-app.mjs'];
+const THREAD = ['--model', 'thread'];
+const POOL = ['--model', 'threadpool', '--workers', '2'];
+const BOTH = [
+  ['thread', THREAD],
+  ['threadpool', POOL],
+];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A keep-alive client on one raw TCP connection: one request at a time. */
+class Client {
+  constructor(port) {
+    this.sock = net.connect(port, '127.0.0.1');
+    this.sock.setNoDelay(true);
+    this.buf = Buffer.alloc(0);
+    this.notify = () => {};
+    this.closed = new Promise((resolve) => {
+      this.sock.on('close', () => {
+        this.isClosed = true;
+        this.notify();
+        resolve();
+      });
+    });
+    this.sock.on('error', () => {}); // a reset is a close here
+    this.sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.notify();
+    });
+  }
+
+  send(path) {
+    this.sock.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  }
+
+  /** The next response: { status, headers, body }; null if the connection closed first; 'timeout' if none within ms. */
+  response(ms = 10_000) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done('timeout'), ms);
+      const done = (v) => {
+        clearTimeout(timer);
+        this.notify = () => {};
+        resolve(v);
+      };
+      this.notify = () => {
+        const text = this.buf.toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          const [status, ...lines] = text.slice(0, end).split('\r\n');
+          const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+          const length = Number(headers['content-length'] ?? 0);
+          if (text.length >= end + 4 + length) {
+            this.buf = this.buf.subarray(end + 4 + length);
+            return done({ status: Number(status.split(' ')[1]), headers, body: text.slice(end + 4, end + 4 + length) });
+          }
+        }
+        if (this.isClosed) done(null);
+      };
+      this.notify();
+    });
+  }
+
+  async get(path, ms) {
+    this.send(path);
+    return this.response(ms);
+  }
+
+  close() {
+    this.sock.destroy();
+    return this.closed;
+  }
+}
+
+const fdCount = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+const osThreads = (pid) => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+
+/** Wait until f() returns `want` (threads end, descriptors close, asynchronously); returns the last value. */
+async function settle(f, want, ms = 5000) {
+  let v = f();
+  for (const until = Date.now() + ms; v !== want && Date.now() < until; v = f()) await sleep(50);
+  return v;
+}
+
+/** f()'s value once two reads 300 ms apart agree. */
+async function steady(f) {
+  let v = f();
+  for (let i = 0; i < 20; i++) {
+    await sleep(300);
+    const w = f();
+    if (w === v) return v;
+    v = w;
+  }
+  return v;
+}
+
+for (const [name, model] of BOTH) {
+  test(`${name}: a handler that throws (sync or async) gives 500; that connection goes on, the others are untouched`, async (t) => {
+    const s = await startServer([...model, ...APP]);
+    t.after(() => s.stop());
+    const other = new Client(s.port);
+    const first = await other.get('/who');
+    assert.equal(first.status, 200);
+    const c = new Client(s.port);
+    for (const p of ['/sync', '/who', '/async', '/who']) {
+      const r = await c.get(p);
+      assert.equal(r?.status, p === '/who' ? 200 : 500, p);
+    }
+    const again = await other.get('/who');
+    assert.equal(again.body, first.body, 'the other connection is still served by its own thread');
+    assert.match(s.output().stderr, /thrown synchronously/);
+    assert.match(s.output().stderr, /rejected asynchronously/);
+    other.close();
+    c.close();
+  });
+
+  test(`${name}: a thread that exits (process.exit() in a handler) ends alone: its connection is closed, the others go on`, async (t) => {
+    const s = await startServer([...model, ...APP]);
+    t.after(() => s.stop());
+    const other = new Client(s.port);
+    const first = await other.get('/who');
+    const c = new Client(s.port);
+    assert.equal(await c.get('/exit'), null, 'closed without a response');
+    assert.equal((await other.get('/who')).body, first.body);
+    const next = new Client(s.port);
+    assert.equal((await next.get('/who'))?.status, 200);
+    assert.equal(s.proc.exitCode, null, 'the server lives');
+    assert.match(s.output().stderr, name === 'thread' ? /ended with exit code 3; its connection was closed/ : /died with exit code 3; starting a new one/);
+    other.close();
+    next.close();
+  });
+
+  test(`${name}: a thread out of memory (FOURFOLD_THREAD_HEAP_MB) ends alone and leaves no descriptor open`, async (t) => {
+    const s = await startServer([...model, ...APP], { env: { FOURFOLD_THREAD_HEAP_MB: '48' } });
+    t.after(() => s.stop());
+    const warm = new Client(s.port);
+    assert.equal((await warm.get('/who'))?.status, 200);
+    await warm.close();
+    const base = await steady(() => fdCount(s.proc.pid)); // (the warm-up's thread, if any, has ended)
+    const other = new Client(s.port);
+    const first = await other.get('/who');
+    const c = new Client(s.port);
+    assert.equal(await c.get('/oom', 30_000), null, 'closed without a response');
+    assert.match(s.output().stderr, /out of memory|memory limit/i);
+    assert.equal((await other.get('/who')).body, first.body);
+    const next = new Client(s.port);
+    assert.equal((await next.get('/who'))?.status, 200);
+    await Promise.all([other.close(), next.close()]);
+    // The connection (closed by the master) and the file the handler left open (closed by Node) are gone.
+    assert.equal(await settle(() => fdCount(s.proc.pid), base), base);
+  });
+}
+
+test('thread: each connection gets its own OS thread, which ends with the connection', async (t) => {
+  const s = await startServer([...THREAD, ...APP]);
+  t.after(() => s.stop());
+  const pid = s.proc.pid;
+  const base = osThreads(pid);
+  const clients = Array.from({ length: 4 }, () => new Client(s.port));
+  const bodies = await Promise.all(clients.map(async (c) => (await c.get('/who')).body));
+  assert.equal(new Set(bodies).size, 4, `four threads answered: ${bodies.join(' | ')}`);
+  assert.ok(bodies.every((b) => b.startsWith(`pid ${pid} `)), 'all in the server process');
+  assert.ok(osThreads(pid) >= base + 4, `${osThreads(pid)} OS threads with 4 connections open, ${base} before`);
+  // A second request on a connection is served by that connection's thread.
+  assert.equal((await clients[0].get('/who')).body, bodies[0]);
+  await Promise.all(clients.map((c) => c.close()));
+  assert.equal(await settle(() => osThreads(pid), base), base, 'the threads ended with their connections');
+});
+
+test('threadpool --workers 3: connection after connection is served by the same three threads', async (t) => {
+  const s = await startServer(['--model', 'threadpool', '--workers', '3', ...APP]);
+  t.after(() => s.stop());
+  const pid = s.proc.pid;
+  const base = osThreads(pid);
+  const seen = new Set();
+  for (let i = 0; i < 9; i++) {
+    const c = new Client(s.port);
+    seen.add((await c.get('/who')).body);
+    await c.close();
+  }
+  assert.ok(seen.size <= 3, `at most 3 threads answered: ${[...seen].join(' | ')}`);
+  assert.equal(osThreads(pid), base, 'no thread was started for a connection');
+});
+
+for (const [name, args] of [
+  ['thread --max-threads 2', ['--model', 'thread', '--max-threads', '2']],
+  ['threadpool --workers 2', POOL],
+]) {
+  test(`${name}: a third client waits in the backlog, and is served once a thread is free`, async (t) => {
+    const s = await startServer([...args, ...APP, '--idle-timeout', '30']);
+    t.after(() => s.stop());
+    const a = new Client(s.port);
+    const b = new Client(s.port);
+    assert.equal((await a.get('/who'))?.status, 200);
+    assert.equal((await b.get('/who'))?.status, 200);
+    const c = new Client(s.port);
+    c.send('/who');
+    assert.equal(await c.response(1000), 'timeout', 'no thread for it while two connections hold both');
+    a.close();
+    const r = await c.response(10_000);
+    assert.equal(r?.status, 200, 'served once a thread was free');
+    assert.equal((await b.get('/who'))?.status, 200);
+    assert.equal(s.proc.exitCode, null);
+    b.close();
+    c.close();
+  });
+}
+
+for (const [name, model] of [
+  ['thread', THREAD],
+  ['threadpool', ['--model', 'threadpool', '--workers', '6']],
+]) {
+  test(`${name}: SIGTERM wakes threads waiting in recv(): idle connections close, a slow request completes, exit 0 well before the idle timeout`, async (t) => {
+    const s = await startServer([...model, ...APP, '--idle-timeout', '30', '--header-timeout', '30']);
+    t.after(() => s.stop());
+    const idle = Array.from({ length: 3 }, () => new Client(s.port));
+    for (const c of idle) assert.equal((await c.get('/who'))?.status, 200);
+    const silent = new Client(s.port); // connected, never sends: its thread waits for a first request
+    const slow = new Client(s.port);
+    assert.equal((await slow.get('/who'))?.status, 200); // its thread is up and serving
+    slow.send('/slow?ms=1500');
+    await sleep(300); // the request is in the handler
+    const t0 = Date.now();
+    s.proc.kill('SIGTERM');
+    const r = await slow.response(10_000);
+    assert.equal(r?.status, 200, 'the request in flight completed');
+    assert.equal(r.body, 'slept 1500 ms\n');
+    assert.equal(r.headers.connection, 'close');
+    await Promise.all([...idle, silent].map((c) => c.closed));
+    const { code, signal } = await s.exited;
+    const took = Date.now() - t0;
+    assert.equal(code, 0, `exit code (signal ${signal})`);
+    assert.ok(took < 6000, `stopped in ${took} ms; without the wake-up the 30 s idle timeout would hold it`);
+  });
+}
+
+test('threadpool: SIGTERM with every thread blocked in accept() exits 0 at once', async (t) => {
+  const s = await startServer(['--model', 'threadpool', '--workers', '4', ...APP]);
+  t.after(() => s.stop());
+  const c = new Client(s.port);
+  assert.equal((await c.get('/who'))?.status, 200);
+  await c.close();
+  await sleep(300); // every thread back in accept()
+  const t0 = Date.now();
+  s.proc.kill('SIGTERM');
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+  assert.ok(Date.now() - t0 < 5000, `stopped in ${Date.now() - t0} ms`);
+  assert.doesNotMatch(s.output().stderr, /died|failed/);
+});
+
+test('threadpool --workers 2: a dead thread is replaced, and the pool serves two connections at once again', async (t) => {
+  const s = await startServer([...POOL, ...APP]);
+  t.after(() => s.stop());
+  const pid = s.proc.pid;
+  const base = osThreads(pid);
+  const victim = new Client(s.port);
+  assert.equal(await victim.get('/exit'), null);
+  await settle(() => (/starting a new one/.test(s.output().stderr) ? 1 : 0), 1);
+  assert.equal(await settle(() => osThreads(pid), base), base, 'as many threads as before');
+  // Both threads hold a connection at once: only possible with two threads alive.
+  const a = new Client(s.port);
+  const b = new Client(s.port);
+  const [ra, rb] = await Promise.all([a.get('/who'), b.get('/who')]);
+  assert.equal(ra?.status, 200);
+  assert.equal(rb?.status, 200);
+  assert.notEqual(ra.body, rb.body);
+  a.close();
+  b.close();
+});
+
+test('thread: a thread that dies before it takes its connection (the app fails to load in it): the connection is closed, nothing leaks', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fourfold-thread-'));
+  const flag = path.join(dir, 'fail');
+  writeFileSync(flag, '');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const s = await startServer([...THREAD, ...APP], { env: { FAIL_IN_THREAD_IF: flag } });
+  t.after(() => s.stop());
+  const base = await steady(() => fdCount(s.proc.pid));
+  const failed = await Promise.all(Array.from({ length: 4 }, () => new Client(s.port).get('/who')));
+  assert.deepEqual(failed, [null, null, null, null], 'each connection closed without a response');
+  assert.match(s.output().stderr, /failing to load in this thread/);
+  rmSync(flag);
+  const c = new Client(s.port);
+  assert.equal((await c.get('/who'))?.status, 200, 'the server goes on');
+  await c.close();
+  assert.equal(await settle(() => fdCount(s.proc.pid), base), base);
+});
+
+for (const [name, model, deaths] of [
+  ['thread', THREAD, 16],
+  ['threadpool', ['--model', 'threadpool', '--workers', '4'], 6], // (more than 10 deaths in 10 s and the pool gives up, by design)
+]) {
+  test(`${name}: threads dying while others serve — every other request is answered (a number is never closed twice)`, async (t) => {
+    const s = await startServer([...model, ...APP]);
+    t.after(() => s.stop());
+    const base = await steady(() => fdCount(s.proc.pid));
+    const results = [];
+    // Four clients side by side, each a new connection per request; deaths spread among them.
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, k) => {
+        for (let i = 0; i < 8; i++) {
+          const c = new Client(s.port);
+          const dies = (i * 4 + k) % Math.round(32 / deaths) === 0;
+          const r = await c.get(dies ? '/exit' : '/who');
+          results.push([dies, r === null ? null : r.status]);
+          await c.close();
+        }
+      }),
+    );
+    const served = results.filter(([dies]) => !dies);
+    assert.deepEqual(served.map(([, st]) => st), served.map(() => 200), 'every request to a living thread answered');
+    assert.ok(results.filter(([dies]) => dies).every(([, st]) => st === null));
+    assert.equal(await settle(() => fdCount(s.proc.pid), base), base, 'no descriptor left behind');
+    assert.equal(s.proc.exitCode, null);
+  });
+}
