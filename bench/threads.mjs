@@ -158,6 +158,24 @@ function treeRssMb(pid) {
   visit(pid);
   return kb / 1024;
 }
+/** CPU time (utime + stime, clock ticks) of a process and its descendants. */
+function treeCpuTicks(pid) {
+  let ticks = 0;
+  const visit = (p) => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        if (kids) kids.split(/\s+/).forEach((k) => visit(Number(k)));
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return ticks;
+}
 const osThreads = (pid) => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 // ── breakdown: an isolate, then our modules layer by layer ─────────────────
@@ -261,7 +279,7 @@ if (sections.includes('first-byte')) {
 
 if (sections.includes('idle')) {
   const n = Number(opt.idle);
-  console.log(`\nRSS with ${n} idle keep-alive connections (each sent one request; waited up to 180 s for the answers)`);
+  console.log(`\nRSS with ${n} idle keep-alive connections (each sent one request; waited for the answers until the server was idle for 3 s, at most 180 s)`);
   for (const spec of models) {
     const extra = spec.split(/\s+/)[0] === 'thread' && !/--max-threads/.test(spec) ? ['--max-threads', String(n)] : [];
     const s = await startServer(spec, ['--idle-timeout', '300', '--header-timeout', '300', ...extra]);
@@ -273,6 +291,7 @@ if (sections.includes('idle')) {
       let answered = 0;
       const t0 = performance.now();
       let allAnswered = 0;
+      let firstAnswer = 0;
       const answers = [];
       for (let i = 0; i < n; i++) {
         const sock = net.connect(s.port, '127.0.0.1');
@@ -282,6 +301,7 @@ if (sections.includes('idle')) {
           new Promise((resolve) => {
             sock.once('connect', () => sock.write(REQUEST));
             sock.once('data', () => {
+              if (answered === 0) firstAnswer = performance.now() - t0;
               answered++;
               if (answered === n) allAnswered = performance.now() - t0;
               resolve();
@@ -291,13 +311,23 @@ if (sections.includes('idle')) {
         );
         if (i % 50 === 49) await sleep(10);
       }
-      await Promise.race([Promise.all(answers), sleep(180_000)]);
+      // Until all are answered, or the server has been idle for 3 s (a bounded model serves only its N;
+      // thread is still starting threads as long as it uses CPU), or 180 s.
+      const all = Promise.all(answers);
+      let settled = false;
+      void all.then(() => (settled = true));
+      for (let ticks = treeCpuTicks(s.pid), still = 0; !settled && performance.now() - t0 < 180_000 && still < 3000; ) {
+        await Promise.race([all, sleep(500)]);
+        const now = treeCpuTicks(s.pid);
+        still = now - ticks <= 2 ? still + 500 : 0; // ≤ 2 ticks (20 ms) in 0.5 s: idle
+        ticks = now;
+      }
       await sleep(1000);
       const after = treeRssMb(s.pid);
       const threads = osThreads(s.pid) - threadsBefore;
       const label = `${spec}${extra.length ? ` ${extra.join(' ')}` : ''}`;
       console.log(
-        `  ${label.padEnd(32)} RSS ${before.toFixed(0).padStart(5)} → ${after.toFixed(0).padStart(5)} MB  (+${(((after - before) * 1024) / n).toFixed(0).padStart(5)} KB a connection)   answered ${String(answered).padStart(4)}/${n}${allAnswered ? ` in ${(allAnswered / 1000).toFixed(1)} s` : ''}   +${threads} OS threads`,
+        `  ${label.padEnd(32)} RSS ${before.toFixed(0).padStart(5)} → ${after.toFixed(0).padStart(5)} MB  (+${(((after - before) * 1024) / n).toFixed(0).padStart(5)} KB a connection)   answered ${String(answered).padStart(4)}/${n}${allAnswered ? ` in ${(allAnswered / 1000).toFixed(1)} s` : ''} (first after ${(firstAnswer / 1000).toFixed(2)} s)   +${threads} OS threads`,
       );
       socks.forEach((x) => x.destroy());
     } finally {

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from './helpers/server.mjs';
@@ -86,6 +86,14 @@ class Client {
 }
 
 const fdCount = (pid) => readdirSync(`/proc/${pid}/fd`).length;
+const socketCount = (pid) =>
+  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false; // closed meanwhile
+    }
+  }).length;
 const osThreads = (pid) => Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
 /** Wait until f() returns `want` (threads end, descriptors close, asynchronously); returns the last value. */
@@ -93,6 +101,12 @@ async function settle(f, want, ms = 5000) {
   let v = f();
   for (const until = Date.now() + ms; v !== want && Date.now() < until; v = f()) await sleep(50);
   return v;
+}
+
+/** The server's stderr, once it matches `re` (it comes through a pipe, after the fact). */
+async function saidSo(s, re) {
+  await settle(() => re.test(s.output().stderr), true);
+  assert.match(s.output().stderr, re);
 }
 
 /** f()'s value once two reads 300 ms apart agree. */
@@ -121,8 +135,8 @@ for (const [name, model] of BOTH) {
     }
     const again = await other.get('/who');
     assert.equal(again.body, first.body, 'the other connection is still served by its own thread');
-    assert.match(s.output().stderr, /thrown synchronously/);
-    assert.match(s.output().stderr, /rejected asynchronously/);
+    await saidSo(s, /thrown synchronously/);
+    await saidSo(s, /rejected asynchronously/);
     other.close();
     c.close();
   });
@@ -138,7 +152,7 @@ for (const [name, model] of BOTH) {
     const next = new Client(s.port);
     assert.equal((await next.get('/who'))?.status, 200);
     assert.equal(s.proc.exitCode, null, 'the server lives');
-    assert.match(s.output().stderr, name === 'thread' ? /ended with exit code 3; its connection was closed/ : /died with exit code 3; starting a new one/);
+    await saidSo(s, name === 'thread' ? /ended with exit code 3; its connection was closed/ : /died with exit code 3; starting a new one/);
     other.close();
     next.close();
   });
@@ -154,7 +168,7 @@ for (const [name, model] of BOTH) {
     const first = await other.get('/who');
     const c = new Client(s.port);
     assert.equal(await c.get('/oom', 30_000), null, 'closed without a response');
-    assert.match(s.output().stderr, /out of memory|memory limit/i);
+    await saidSo(s, /out of memory|memory limit/i);
     assert.equal((await other.get('/who')).body, first.body);
     const next = new Client(s.port);
     assert.equal((await next.get('/who'))?.status, 200);
@@ -247,6 +261,38 @@ for (const [name, model] of [
   });
 }
 
+test('thread: SIGTERM while connections\' threads are still starting: the requests their clients sent are answered', async (t) => {
+  const s = await startServer([...THREAD, ...APP]);
+  t.after(() => s.stop());
+  const pid = s.proc.pid;
+  const base = osThreads(pid);
+  const clients = Array.from({ length: 3 }, () => new Client(s.port));
+  for (const c of clients) c.send('/who');
+  // Accepted, and each handed to a new thread (it exists from the start of its start-up, ~0.1 s).
+  assert.equal(await settle(() => osThreads(pid), base + 3, 10_000), base + 3);
+  s.proc.kill('SIGTERM');
+  const answers = await Promise.all(clients.map((c) => c.response()));
+  assert.deepEqual(answers.map((r) => r?.status), [200, 200, 200]);
+  await Promise.all(clients.map((c) => c.closed)); // and then the server closes them
+  assert.equal((await s.exited).code, 0);
+});
+
+test('thread: a burst of connections, SIGTERM while most threads wait to start: every request sent is answered, exit 0', async (t) => {
+  const s = await startServer([...THREAD, ...APP]);
+  t.after(() => s.stop());
+  const pid = s.proc.pid;
+  const base = socketCount(pid);
+  const clients = Array.from({ length: 12 }, () => new Client(s.port));
+  for (const c of clients) c.send('/who');
+  // All accepted (a socket each in the server) — threads start a few at a time, so most are still waiting.
+  assert.equal(await settle(() => socketCount(pid), base + 12, 10_000), base + 12);
+  s.proc.kill('SIGTERM');
+  const answers = await Promise.all(clients.map((c) => c.response(20_000)));
+  assert.deepEqual(answers.map((r) => r?.status), clients.map(() => 200));
+  assert.equal(new Set(answers.map((r) => r.body)).size, 12, 'each by a thread of its own');
+  assert.equal((await s.exited).code, 0);
+});
+
 test('threadpool: SIGTERM with every thread blocked in accept() exits 0 at once', async (t) => {
   const s = await startServer(['--model', 'threadpool', '--workers', '4', ...APP]);
   t.after(() => s.stop());
@@ -269,7 +315,7 @@ test('threadpool --workers 2: a dead thread is replaced, and the pool serves two
   const base = osThreads(pid);
   const victim = new Client(s.port);
   assert.equal(await victim.get('/exit'), null);
-  await settle(() => (/starting a new one/.test(s.output().stderr) ? 1 : 0), 1);
+  await saidSo(s, /starting a new one/);
   assert.equal(await settle(() => osThreads(pid), base), base, 'as many threads as before');
   // Both threads hold a connection at once: only possible with two threads alive.
   const a = new Client(s.port);
@@ -292,7 +338,7 @@ test('thread: a thread that dies before it takes its connection (the app fails t
   const base = await steady(() => fdCount(s.proc.pid));
   const failed = await Promise.all(Array.from({ length: 4 }, () => new Client(s.port).get('/who')));
   assert.deepEqual(failed, [null, null, null, null], 'each connection closed without a response');
-  assert.match(s.output().stderr, /failing to load in this thread/);
+  await saidSo(s, /failing to load in this thread/);
   rmSync(flag);
   const c = new Client(s.port);
   assert.equal((await c.get('/who'))?.status, 200, 'the server goes on');
@@ -328,3 +374,91 @@ for (const [name, model, deaths] of [
     assert.equal(s.proc.exitCode, null);
   });
 }
+
+// ── The scoreboard rows the threads write ────────────────────────────────────
+// No status page reads the scoreboard yet, so this test builds the server as
+// serve() does, in this process, keeps the context, and reads the shared
+// memory itself while real sockets talk to the threads. Cell is a const
+// enum (inlined by tsc): its indices are read from the source.
+
+const CELL = (() => {
+  const src = readFileSync(new URL('../src/models/scoreboard.ts', import.meta.url), 'utf8');
+  const body = /export const enum Cell \{([\s\S]*?)\}/.exec(src)[1].replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  return Object.fromEntries(body.split(',').map((n) => n.trim()).filter(Boolean).map((n, i) => [n, i]));
+})();
+
+async function inProcess(options) {
+  const { chooseModel } = await import('../dist/models/index.js');
+  const { resolveConfig } = await import('../dist/models/config.js');
+  const { buildApp, ServerContext } = await import('../dist/models/context.js');
+  const { openListener } = await import('../dist/models/listener.js');
+  const { Scoreboard, STATE_NAMES } = await import('../dist/models/scoreboard.js');
+  const { AccessLog } = await import('../dist/app/access-log.js');
+  const sys = await import('../dist/sys/index.js');
+  const model = chooseModel(options);
+  const config = resolveConfig({ port: 0, quiet: true, ...options }, model);
+  await (await buildApp(config, null)).close?.();
+  const listener = openListener(config);
+  const slots = 1 + (model.pool !== undefined ? config.workers : config.maxThreads);
+  const ctx = new ServerContext({ ...config, port: listener.port }, await buildApp(config, null), new AccessLog('off'), Scoreboard.create(slots), 0);
+  const done = (await model.load()).run(ctx, listener);
+  await ctx.whenStarted;
+  const row = (slot) => {
+    const r = ctx.scoreboard.row(slot);
+    return { state: STATE_NAMES[r[CELL.State]], pid: r[CELL.Pid], threadId: r[CELL.ThreadId], requests: r[CELL.Requests], connFd: r[CELL.ConnFd], open: r[CELL.Open] };
+  };
+  return {
+    port: listener.port,
+    row,
+    slots,
+    async close() {
+      ctx.stop();
+      await done;
+      sys.close(listener.fd);
+      await ctx.app.close?.();
+    },
+  };
+}
+
+test('threadpool --workers 2: each thread writes its own scoreboard row (pid, thread id, state, requests, its connection)', async (t) => {
+  const s = await inProcess({ model: 'threadpool', workers: 2, app: 'test/fixtures/apps/thread-app.mjs' });
+  t.after(() => s.close());
+  const a = new Client(s.port);
+  const who = (await a.get('/who')).body; // "pid P thread T"
+  const tid = Number(/thread (\d+)/.exec(who)[1]);
+  const slot = [1, 2].find((i) => s.row(i).threadId === tid);
+  assert.ok(slot, `a row for thread ${tid}: ${JSON.stringify([1, 2].map(s.row))}`);
+  // (The thread counts a request after sending its response: let it.)
+  const view = (i) => (({ pid, state, requests, open }) => JSON.stringify({ pid, state, requests, open }))(s.row(i));
+  const want = JSON.stringify({ pid: process.pid, state: 'keep-alive', requests: 1, open: 1 });
+  assert.equal(await settle(() => view(slot), want), want, 'waiting for the next request on its connection');
+  assert.ok(s.row(slot).connFd >= 0);
+  const other = s.row(3 - slot);
+  assert.ok(other.threadId > 0 && other.threadId !== tid);
+  assert.equal(other.pid, process.pid);
+  assert.equal(other.state, 'accepting');
+  assert.equal(other.connFd, -1);
+  await a.get('/who');
+  await a.close();
+  const idle = JSON.stringify({ pid: process.pid, state: 'accepting', requests: 2, open: 0 });
+  assert.equal(await settle(() => view(slot), idle), idle);
+  assert.equal(s.row(slot).connFd, -1);
+});
+
+test('thread: the connection\'s thread writes the row of its slot, and the master clears it when the thread is gone', async (t) => {
+  const s = await inProcess({ model: 'thread', maxThreads: 2, app: 'test/fixtures/apps/thread-app.mjs' });
+  t.after(() => s.close());
+  const a = new Client(s.port);
+  const tid = Number(/thread (\d+)/.exec((await a.get('/who')).body)[1]);
+  const slot = [1, 2].find((i) => s.row(i).threadId === tid);
+  assert.ok(slot, 'a row carries the thread id that answered');
+  const view = (({ pid, state, requests, open }) => JSON.stringify({ pid, state, requests, open }));
+  const want = JSON.stringify({ pid: process.pid, state: 'keep-alive', requests: 1, open: 1 });
+  assert.equal(await settle(() => view(s.row(slot)), want), want);
+  assert.ok(s.row(slot).connFd >= 0);
+  const b = new Client(s.port);
+  assert.equal((await b.get('/exit')), null); // its thread dies holding the connection
+  await a.close();
+  await settle(() => s.row(slot).state, 'stopped');
+  for (const i of [1, 2]) assert.deepEqual([s.row(i).state, s.row(i).connFd, s.row(i).open], ['stopped', -1, 0], `slot ${i}`);
+});

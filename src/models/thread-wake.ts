@@ -105,10 +105,24 @@ export function wakeIfIdle(scoreboard: Scoreboard, guard: ConnGuard, slot: numbe
  * The master is stopping: wake the thread in `slot` whenever it waits for a
  * request, now and every WAKE_AGAIN_MS, until the returned function is
  * called (when the thread has exited).
+ *
+ * `stopFlag`: a thread of its own for one connection (the thread model) is
+ * told to stop through a flag of its own, and only once it has begun to
+ * serve: a thread still starting when the master stops then serves the
+ * request its client has already sent (a shutdown socket still yields the
+ * bytes received before), instead of closing on it unanswered.
  */
-export function keepWaking(scoreboard: Scoreboard, guard: ConnGuard, slot: number): () => void {
-  wakeIfIdle(scoreboard, guard, slot);
-  const timer = setInterval(() => wakeIfIdle(scoreboard, guard, slot), WAKE_AGAIN_MS);
+export function keepWaking(scoreboard: Scoreboard, guard: ConnGuard, slot: number, stopFlag?: Int32Array): () => void {
+  const row = scoreboard.row(slot);
+  const look = () => {
+    if (stopFlag !== undefined) {
+      if (row[Cell.State] === WorkerState.Starting) return;
+      Atomics.store(stopFlag, 0, 1);
+    }
+    wakeIfIdle(scoreboard, guard, slot);
+  };
+  look();
+  const timer = setInterval(look, WAKE_AGAIN_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

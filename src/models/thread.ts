@@ -15,6 +15,8 @@
 //
 // One descriptor table for all threads: a thread closes its own connection;
 // one that dies leaves it to the main thread (thread-wake.ts).
+import { availableParallelism } from 'node:os';
+import type { Worker, ResourceLimits } from 'node:worker_threads';
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import type { Handoff } from './handoff.js';
@@ -25,8 +27,18 @@ import { serveConnection } from './blocking-connection.js';
 import { ConnGuard, closeLeftover, keepWaking } from './thread-wake.js';
 import { Cell, WorkerState } from './scoreboard.js';
 
+/**
+ * Threads starting at once. A start is ~0.1 s of CPU; more at once only
+ * share the cores: with 300 starting together, the first client waited 16 s
+ * and the last 49 s; started a few at a time, in the order they came, the
+ * first waits a start and the rest queue behind it — no later in total.
+ */
+const STARTING_AT_ONCE = Math.max(2, 2 * availableParallelism());
+/** A thread that takes longer than this to start (an app whose loading hangs) no longer holds up the others. */
+const START_SLOT_MS = 5_000;
+
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
-  let limits;
+  let limits: ResourceLimits | undefined;
   try {
     limits = threadLimits();
   } catch (e) {
@@ -34,6 +46,12 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
   }
   const { scoreboard } = ctx;
   const guard = ConnGuard.create(scoreboard.slots);
+  const waiting: (() => void)[] = []; // accepted connections whose thread is not started yet, oldest first
+  let starting = 0;
+  const startMore = () => {
+    while (starting < STARTING_AT_ONCE && waiting.length > 0) waiting.shift()!();
+  };
+
   await dispatch(ctx, listener, {
     cap: ctx.config.maxThreads,
     closesFd: false, // one process, one descriptor table: the thread closes it
@@ -44,35 +62,74 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
       // after the thread has closed it.
       row[Cell.ConnFd] = fd;
       row[Cell.State] = WorkerState.Starting;
-      let thread;
-      try {
-        thread = spawnThread({ config: ctx.config, slot, scoreboard: scoreboard.handle, listenFd: -1, connFd: fd, stop: ctx.stopBuffer }, guard.buffer, limits);
-      } catch (e) {
-        row[Cell.ConnFd] = -1; // dispatch closes it
-        throw e;
-      }
-      const id = thread.threadId;
-      let failure: Error | null = null;
+      // Its own stop flag, raised once it serves (see keepWaking).
+      const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+      let thread: Worker | null = null;
+      let stopping = false;
       let stopWaking: (() => void) | null = null;
-      thread.on('error', (e) => (failure = e));
-      const exited = new Promise<void>((resolve) =>
-        thread.on('exit', (code) => {
-          stopWaking?.();
-          const left = closeLeftover(scoreboard, slot);
-          row[Cell.State] = WorkerState.Stopped;
-          if (failure !== null || code !== 0) {
-            // Only this connection is lost: say so in one line, go on.
-            const why = failure !== null ? threadFailure(failure) : `exit code ${code}`;
-            ctx.notice(`thread ${id} (connection in slot ${slot}) ended with ${why}${left >= 0 ? '; its connection was closed' : ''}`);
-          }
-          resolve();
-        }),
-      );
+      let done!: () => void;
+      const exited = new Promise<void>((resolve) => (done = resolve));
+
+      /** The connection is over: whatever the thread left open is closed (or, never started, its descriptor). */
+      const ended = (why: string | null) => {
+        stopWaking?.();
+        const left = closeLeftover(scoreboard, slot);
+        row[Cell.State] = WorkerState.Stopped;
+        // Only this connection is lost: say so in one line, go on.
+        if (why !== null) ctx.notice(`${why}${left >= 0 ? '; its connection was closed' : ''}`);
+        done();
+      };
+
+      const launch = () => {
+        starting++;
+        let counted = true;
+        const startedUp = () => {
+          if (!counted) return;
+          counted = false;
+          clearTimeout(slowStart);
+          starting--;
+          startMore();
+        };
+        const slowStart = setTimeout(startedUp, START_SLOT_MS);
+        const handoff = { config: ctx.config, slot, scoreboard: scoreboard.handle, listenFd: -1, connFd: fd, stop: stopFlag.buffer as SharedArrayBuffer };
+        let t: Worker;
+        try {
+          t = spawnThread(handoff, guard.buffer, limits);
+        } catch (e) {
+          startedUp();
+          ended(`could not start a thread for the connection in slot ${slot}: ${(e as Error).message}`);
+          return;
+        }
+        thread = t;
+        const id = t.threadId;
+        let failure: Error | null = null;
+        t.on('message', (m: { type?: string }) => m?.type === 'ready' && startedUp());
+        t.on('error', (e) => (failure = e));
+        t.on('exit', (code) => {
+          startedUp();
+          const why = failure !== null ? threadFailure(failure) : code !== 0 ? `exit code ${code}` : null;
+          ended(why === null ? null : `thread ${id} (connection in slot ${slot}) ended with ${why}`);
+        });
+        if (stopping) stopWaking = keepWaking(scoreboard, guard, slot, stopFlag);
+      };
+
+      if (starting < STARTING_AT_ONCE) launch();
+      else waiting.push(launch);
       return {
         exited,
-        // Finish the request in flight; a thread waiting for one is woken (it sees the client "close").
-        stop: () => (stopWaking ??= keepWaking(scoreboard, guard, slot)),
-        kill: () => void thread.terminate(),
+        // Finish the request in flight (or the one a starting thread will
+        // find: threads still waiting to start are started); a thread waiting
+        // for one is woken (it sees the client "close").
+        stop: () => {
+          stopping = true;
+          if (thread !== null) stopWaking ??= keepWaking(scoreboard, guard, slot, stopFlag);
+        },
+        kill: () => {
+          if (thread !== null) return void thread.terminate();
+          const i = waiting.indexOf(launch);
+          if (i >= 0) waiting.splice(i, 1);
+          ended(null);
+        },
       };
     },
   });

@@ -3,8 +3,8 @@
 // reaches this thread the next time it looks (its blocking calls wake up at
 // least once a second, or when the master shuts its descriptor down).
 //
-// A pool thread says "ready" once it serves; a thread for one connection
-// (connFd ≥ 0) has nobody waiting for that and says nothing.
+// A thread says "ready" once it serves: a pool counts its threads in; the
+// thread model starts the next waiting connection's thread (thread.ts).
 import { workerData, parentPort } from 'node:worker_threads';
 import { workerContext, runWorker } from './worker-main.js';
 import { installGuard } from './thread-wake.js';
@@ -13,7 +13,7 @@ import type { ThreadData } from './spawn.js';
 const { guard, ...handoff } = workerData as ThreadData;
 installGuard(guard);
 const ctx = await workerContext(handoff);
-if (handoff.connFd < 0) void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
+void ctx.whenStarted.then(() => parentPort?.postMessage({ type: 'ready' })); // serving, not just loaded
 await runWorker(ctx, handoff);
 ctx.log.flush();
 await ctx.app.close?.();
