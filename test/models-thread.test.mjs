@@ -85,6 +85,10 @@ class Client {
   }
 }
 
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks (1/100 s)
+}
 const fdCount = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 const socketCount = (pid) =>
   readdirSync(`/proc/${pid}/fd`).filter((fd) => {
@@ -175,6 +179,40 @@ for (const [name, model] of BOTH) {
     await Promise.all([other.close(), next.close()]);
     // The connection (closed by the master) and the file the handler left open (closed by Node) are gone.
     assert.equal(await settle(() => fdCount(s.proc.pid), base), base);
+  });
+}
+
+for (const [name, model] of BOTH) {
+  test(`${name}: a Hono app and an async handler run unchanged in the threads, static files beside them`, async (t) => {
+    const hono = await startServer([...model, '--app', 'test/fixtures/apps/hono-app.mjs']);
+    t.after(() => hono.stop());
+    const root = await fetch(`${hono.url}/`);
+    assert.match(await root.text(), /hono/i);
+    assert.equal((await (await fetch(`${hono.url}/json/7`)).json()).id, '7');
+    const st = await fetch(`${hono.url}/stream`);
+    assert.equal(st.headers.get('transfer-encoding'), 'chunked');
+    assert.ok((await st.text()).length > 0);
+    assert.equal((await fetch(`${hono.url}/boom`)).status, 500);
+    const asy = await startServer([...model, 'test/fixtures/site', '--app', 'test/fixtures/apps/async-app.mjs']);
+    t.after(() => asy.stop());
+    const d = await fetch(`${asy.url}/data`);
+    assert.equal(d.headers.get('x-async'), 'yes');
+    assert.equal(await d.text(), readFileSync('test/fixtures/apps/async-data.txt', 'utf8'));
+    assert.equal(await (await fetch(`${asy.url}/hello.txt`)).text(), 'Hello, fixture!\n');
+  });
+
+  test(`${name}: idle, with 20 idle keep-alive connections, the server uses next to no CPU (nobody busy-waits)`, async (t) => {
+    // threadpool with its default 16 threads: 14 of them blocked in accept(), waking once a second.
+    const s = await startServer([...(name === 'thread' ? model : ['--model', 'threadpool']), ...APP, '--idle-timeout', '30']);
+    t.after(() => s.stop());
+    const clients = Array.from({ length: name === 'thread' ? 20 : 2 }, () => new Client(s.port));
+    for (const c of clients) assert.equal((await c.get('/who'))?.status, 200);
+    await sleep(500);
+    const before = cpuTicks(s.proc.pid);
+    await sleep(2000);
+    const used = cpuTicks(s.proc.pid) - before;
+    assert.ok(used <= 6, `used ${used} ticks (1/100 s) in 2 s: more than 3% of a core`);
+    await Promise.all(clients.map((c) => c.close()));
   });
 }
 
