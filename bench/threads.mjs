@@ -3,7 +3,7 @@
 // models, in the same run. The server is pinned to CPU 0, wrk and this
 // script's own clients to CPU 1 (taskset), everything on 127.0.0.1.
 //
-//   node bench/threads.mjs [--duration 10] [--idle 500] [--samples 30]
+//   node bench/threads.mjs [--duration 5] [--runs 3] [--idle 500] [--samples 30]
 //                          [--only breakdown,first-byte,idle,rps]
 //                          [--models "iterative,thread,threadpool,prefork,event-loop"]
 //
@@ -24,7 +24,7 @@
 // raised to N so that each connection really holds a thread.
 import { spawn, execFileSync } from 'node:child_process';
 import net from 'node:net';
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir, availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
     idle: { type: 'string', default: '500' },
     samples: { type: 'string', default: '30' },
     only: { type: 'string' },
@@ -338,13 +339,45 @@ if (sections.includes('idle')) {
 
 // ── requests per second ─────────────────────────────────────────────────────
 
-function runWrk(port, conns, seconds = opt.duration) {
-  const argv = pin(1, ['wrk', '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `http://127.0.0.1:${port}/`]);
-  const text = execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+/** Sockets held by a process and its descendants (served connections, the listener). */
+function treeSockets(pid) {
+  let n = 0;
+  const visit = (p) => {
+    try {
+      for (const fd of readdirSync(`/proc/${p}/fd`)) {
+        try {
+          if (readlinkSync(`/proc/${p}/fd/${fd}`).startsWith('socket:')) n++;
+        } catch {
+          /* closed meanwhile */
+        }
+      }
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        if (kids) kids.split(/\s+/).forEach((k) => visit(Number(k)));
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return n;
+}
+
+/** One wrk run; `served`: connections the server held half-way through (the rest wait in the backlog). */
+async function runWrk(server, conns, seconds = opt.duration) {
+  const argv = pin(1, ['wrk', '-t1', `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `http://127.0.0.1:${server.port}/`]);
+  const base = treeSockets(server.pid);
+  const wrk = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  wrk.stdout.on('data', (d) => (text += d));
+  const done = new Promise((r) => wrk.once('exit', r));
+  await sleep((Number(seconds) * 1000) / 2);
+  const served = treeSockets(server.pid) - base;
+  await done;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
   const p99 = /99%\s+([\d.]+\w+)/.exec(text)?.[1] ?? '-';
   const errors = /Socket errors: (.*)/.exec(text)?.[1] ?? '';
-  return { rps, p99, errors };
+  return { rps, p99, errors, served };
 }
 
 if (sections.includes('rps')) {
@@ -352,20 +385,25 @@ if (sections.includes('rps')) {
     console.error('the rps section needs wrk (Debian: apt-get install wrk)');
     process.exit(2);
   }
-  console.log(`\nrequests/s, keep-alive, wrk -t1, ${opt.duration} s per figure (the hello-native app)`);
-  console.log(`  ${'model'.padEnd(24)} ${[1, 50, 500].map((c) => `c=${c}`.padStart(22)).join('')}`);
+  console.log(`\nrequests/s, keep-alive, wrk -t1, ${opt.duration} s a run, median of ${opt.runs} runs (each run listed below; the hello-native app)`);
+  console.log(`  ${'model'.padEnd(24)} ${[1, 50, 500].map((c) => `c=${c}`.padStart(34)).join('')}`);
+  console.log(`  ${''.padEnd(24)} ${'(req/s, p99, connections the server held half-way: the others waited in the backlog)'.padStart(102)}`);
   for (const spec of models) {
     const s = await startServer(spec);
     const cells = [];
     const notes = [];
     try {
-      runWrk(s.port, 16, 3); // warm-up: JIT in every isolate that lives on (the pools', the event loop's)
+      await runWrk(s, 16, 3); // warm-up: JIT in every isolate that lives on (the pools', the event loop's)
       await sleep(1500);
       for (const c of [1, 50, 500]) {
-        const r = runWrk(s.port, c);
-        cells.push(`${String(Math.round(r.rps)).padStart(8)} (p99 ${r.p99})`.padStart(22));
-        if (r.errors) notes.push(`c=${c}: ${r.errors}`);
-        await sleep(1500); // let the previous connections' threads end
+        const rs = [];
+        for (let i = 0; i < Number(opt.runs); i++) {
+          rs.push(await runWrk(s, c));
+          await sleep(1500); // let the previous connections' threads end
+        }
+        const r = rs.find((x) => x.rps === median(rs.map((y) => y.rps)));
+        cells.push(`${String(Math.round(r.rps)).padStart(7)} p99 ${r.p99.padEnd(8)} ${String(r.served).padStart(3)} served`.padStart(34));
+        notes.push(`c=${c}: ${rs.map((x) => Math.round(x.rps)).join(' / ')} req/s${rs.some((x) => x.errors) ? `; ${rs.map((x) => x.errors || 'no errors').join(' / ')}` : ''}`);
       }
     } finally {
       await s.stop();
