@@ -17,8 +17,9 @@
 //               request); how many of them were answered at all
 //   rps         wrk, keep-alive, 1 / 50 / 500 connections: requests/s, p99,
 //               errors (timeouts: clients a bounded model never got to),
-//               after a 3 s warm-up. For thread every wrk connection is a
-//               new thread, so its figure includes starting them.
+//               after a 3 s warm-up; each run starts with the server idle.
+//               For thread every wrk connection is a new thread, so its
+//               figure includes starting them (a few at a time).
 //
 // Every model runs with its defaults, except thread in `idle`, whose cap is
 // raised to N so that each connection really holds a thread.
@@ -339,6 +340,16 @@ if (sections.includes('idle')) {
 
 // ── requests per second ─────────────────────────────────────────────────────
 
+/** Wait until the server has used no CPU for 1 s (at most 120 s). */
+async function quiet(server) {
+  for (let ticks = treeCpuTicks(server.pid), still = 0, t0 = Date.now(); still < 1000 && Date.now() - t0 < 120_000; ) {
+    await sleep(250);
+    const now = treeCpuTicks(server.pid);
+    still = now - ticks <= 1 ? still + 250 : 0;
+    ticks = now;
+  }
+}
+
 /** Sockets held by a process and its descendants (served connections, the listener). */
 function treeSockets(pid) {
   let n = 0;
@@ -394,12 +405,12 @@ if (sections.includes('rps')) {
     const notes = [];
     try {
       await runWrk(s, 16, 3); // warm-up: JIT in every isolate that lives on (the pools', the event loop's)
-      await sleep(1500);
+      await quiet(s);
       for (const c of [1, 50, 500]) {
         const rs = [];
         for (let i = 0; i < Number(opt.runs); i++) {
           rs.push(await runWrk(s, c));
-          await sleep(1500); // let the previous connections' threads end
+          await quiet(s); // the previous run's connections are over (thread: their threads, started late, have ended)
         }
         const r = rs.find((x) => x.rps === median(rs.map((y) => y.rps)));
         cells.push(`${String(Math.round(r.rps)).padStart(7)} p99 ${r.p99.padEnd(8)} ${String(r.served).padStart(3)} served`.padStart(34));

@@ -331,6 +331,25 @@ test('thread: a burst of connections, SIGTERM while most threads wait to start: 
   assert.equal((await s.exited).code, 0);
 });
 
+for (const [name, model] of BOTH) {
+  test(`${name}: a client stuck mid-request at SIGTERM is cut off when the grace period ends (its thread blocked in recv()), exit 0`, async (t) => {
+    const s = await startServer([...model, ...APP, '--header-timeout', '300']);
+    t.after(() => s.stop());
+    const stuck = new Client(s.port);
+    assert.equal((await stuck.get('/who'))?.status, 200);
+    stuck.sock.write('GET /who HTTP/1.1\r\nHost: x\r\n'); // and never the blank line
+    await sleep(300);
+    const t0 = Date.now();
+    s.proc.kill('SIGTERM');
+    await stuck.closed;
+    const { code } = await s.exited;
+    const took = Date.now() - t0;
+    assert.equal(code, 0);
+    // The grace period is 15 s; the thread's recv() would otherwise sit out the 300 s header timeout.
+    assert.ok(took >= 10_000 && took < 60_000, `stopped after ${took} ms`);
+  });
+}
+
 test('threadpool: SIGTERM with every thread blocked in accept() exits 0 at once', async (t) => {
   const s = await startServer(['--model', 'threadpool', '--workers', '4', ...APP]);
   t.after(() => s.stop());

@@ -10,7 +10,7 @@ import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
 import { spawnProcess, spawnThread, threadLimits, threadFailure } from './spawn.js';
 import type { Handoff } from './handoff.js';
-import { ConnGuard, closeLeftover, keepWaking } from './thread-wake.js';
+import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 
 const RESTART_WINDOW_MS = 10_000;
 const MAX_RESTARTS_IN_WINDOW = 10;
@@ -200,7 +200,7 @@ export class ThreadPool extends Pool {
       ready: whenReady,
       exited,
       stop: () => (stopWaking ??= keepWaking(this.ctx.scoreboard, this.guard, slot)),
-      kill: () => void worker.terminate(),
+      kill: () => cutOff(this.ctx.scoreboard, this.guard, slot, () => worker.terminate()),
     };
   }
 

@@ -102,6 +102,31 @@ export function wakeIfIdle(scoreboard: Scoreboard, guard: ConnGuard, slot: numbe
 }
 
 /**
+ * End the thread in `slot` now (the grace period is over): terminate() stops
+ * its JavaScript, but not a system call it is blocked in — recv() would sit
+ * out its timeout, send() its send timeout, and the process could not exit
+ * before. So its connection is shut down both ways first: those calls return
+ * at once, and the thread is terminated as it comes back.
+ */
+export function cutOff(scoreboard: Scoreboard, guard: ConnGuard, slot: number, terminate: () => unknown): void {
+  if (guard.tryLock(slot, MASTER_TRIES)) {
+    try {
+      const fd = scoreboard.row(slot)[Cell.ConnFd];
+      if (fd >= 0) {
+        try {
+          sys.shutdown(fd, 'both');
+        } catch {
+          /* gone already */
+        }
+      }
+    } finally {
+      guard.unlock(slot);
+    }
+  }
+  void terminate();
+}
+
+/**
  * The master is stopping: wake the thread in `slot` whenever it waits for a
  * request, now and every WAKE_AGAIN_MS, until the returned function is
  * called (when the thread has exited).

@@ -24,7 +24,7 @@ import { StartError } from './config.js';
 import { dispatch } from './dispatch.js';
 import { spawnThread, threadLimits, threadFailure } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
-import { ConnGuard, closeLeftover, keepWaking } from './thread-wake.js';
+import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 import { Cell, WorkerState } from './scoreboard.js';
 
 /**
@@ -125,7 +125,8 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
           if (thread !== null) stopWaking ??= keepWaking(scoreboard, guard, slot, stopFlag);
         },
         kill: () => {
-          if (thread !== null) return void thread.terminate();
+          const t = thread;
+          if (t !== null) return cutOff(scoreboard, guard, slot, () => t.terminate());
           const i = waiting.indexOf(launch);
           if (i >= 0) waiting.splice(i, 1);
           ended(null);
