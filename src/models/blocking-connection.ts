@@ -14,6 +14,7 @@ import type { ServerContext } from './context.js';
 import { Cell, WorkerState } from './scoreboard.js';
 import { callApp, prepare, finish, release, tooLate, within, TIMED_OUT } from './exchange.js';
 import { yieldToNode } from './yield.js';
+import { releaseConnFd } from './thread-wake.js';
 
 /** One receive buffer per thread: a blocking thread serves one connection at a time. */
 const recvBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -139,7 +140,7 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
     }
   } finally {
     row[Cell.State] = WorkerState.Closing;
-    row[Cell.ConnFd] = -1; // before close(): the master must never close a number that may be reused
+    releaseConnFd(ctx); // before close(): the master must never touch a number that may be reused
     conn.dispose();
     if (linger) lingeringClose(fd);
     else sys.close(fd);

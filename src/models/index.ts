@@ -56,7 +56,10 @@ export const MODELS: readonly ModelInfo[] = Object.freeze([
     name: 'thread',
     summary: 'every connection gets its own OS thread (worker_threads), blocking I/O',
     runsIn: 'threads',
-    cap: { flag: 'max-threads', default: 256 },
+    // Each thread is a V8 isolate with our modules and the app: ~16 MB of RSS
+    // while its client idles and ~0.1 s of CPU to start (bench/threads.mjs).
+    // 64 idle clients then hold ~1 GB; 256 would hold ~4 GB.
+    cap: { flag: 'max-threads', default: 64 },
     load: () => import('./thread.js'),
   }),
   model({

@@ -11,9 +11,10 @@
 //
 // A thread: a worker_threads Worker runs models/worker-thread.js in a new V8
 // isolate of this same process. Descriptor numbers are process-wide, so the
-// handoff carries them as they are.
+// handoff carries them as they are; with it goes the master's ConnGuard (see
+// thread-wake.ts), which the thread takes to let go of its connection.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { HANDOFF_VAR, type Handoff } from './handoff.js';
 import type { ScoreboardHandle } from './scoreboard.js';
@@ -57,10 +58,40 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
   });
 }
 
-/** Start a worker thread with this handoff (descriptors as they are: one process, one table). */
-export function spawnThread(handoff: Handoff): Worker {
+/** What a worker thread receives as workerData. */
+export interface ThreadData extends Handoff {
+  /** The master's ConnGuard memory (thread-wake.ts). */
+  guard: SharedArrayBuffer;
+}
+
+/** Optional heap cap per thread, in MB (FOURFOLD_THREAD_HEAP_MB): a thread over it ends alone (ERR_WORKER_OUT_OF_MEMORY). */
+export const THREAD_HEAP_VAR = 'FOURFOLD_THREAD_HEAP_MB';
+
+/** The heap limits given to every worker thread: none unless FOURFOLD_THREAD_HEAP_MB is set (then V8 decides the rest). */
+export function threadLimits(env: NodeJS.ProcessEnv = process.env): ResourceLimits | undefined {
+  const raw = env[THREAD_HEAP_VAR];
+  if (raw === undefined || raw === '') return undefined;
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 8 || mb > 1 << 20) throw new Error(`${THREAD_HEAP_VAR} must be a whole number of MB from 8, got '${raw}'`);
+  return { maxOldGenerationSizeMb: mb };
+}
+
+/**
+ * Start a worker thread with this handoff (descriptors as they are: one
+ * process, one table). Node closes what the thread opened through fs (its
+ * static files) when it exits, however it exits (trackUnmanagedFds); the
+ * connection descriptor, opened by accept() through koffi, is the master's
+ * to close if the thread leaves it open (thread-wake.ts).
+ */
+export function spawnThread(handoff: Handoff, guard: SharedArrayBuffer, resourceLimits: ResourceLimits | undefined): Worker {
+  const workerData: ThreadData = { ...handoff, guard };
   // stdout/stderr: the access log and notices are written straight to fds 1 and 2.
-  return new Worker(THREAD_ENTRY, { workerData: handoff, stdout: false, stderr: false });
+  return new Worker(THREAD_ENTRY, { workerData, stdout: false, stderr: false, trackUnmanagedFds: true, resourceLimits });
+}
+
+/** One line on why a thread failed: the stack of an app's error; just the message of Node's own (out of memory: its stack is Node's internals). */
+export function threadFailure(e: Error & { code?: unknown }): string {
+  return typeof e.code === 'string' && e.code.startsWith('ERR_WORKER_') ? `${e.message} (${e.code})` : (e.stack ?? e.message);
 }
 
 /** This process's Node flags, minus the debugger's (a child must not fight over the inspector port). */

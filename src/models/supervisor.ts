@@ -5,12 +5,12 @@
 // (threadpool). Slot 0 of the scoreboard is the master's; worker i has
 // slot i + 1 and keeps it across restarts.
 import type { ChildProcess } from 'node:child_process';
-import type { Worker } from 'node:worker_threads';
+import type { Worker, ResourceLimits } from 'node:worker_threads';
 import type { ServerContext } from './context.js';
 import { Cell, WorkerState, forgetConnections } from './scoreboard.js';
-import { spawnProcess, spawnThread } from './spawn.js';
+import { spawnProcess, spawnThread, threadLimits, threadFailure } from './spawn.js';
 import { describeExit, EXIT_MID_CONNECTION, type Handoff } from './handoff.js';
-import { closeLeftover } from './thread-wake.js';
+import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 
 const RESTART_WINDOW_MS = 10_000;
 const MAX_RESTARTS_IN_WINDOW = 10;
@@ -171,30 +171,57 @@ export class ProcessPool extends Pool {
   }
 }
 
-/** A pool of worker threads (threadpool). They share the master's stop flag. */
+/**
+ * A pool of worker threads (threadpool). They share the master's stop flag;
+ * stopping, the master wakes those waiting for a request (keepWaking) — the
+ * ones blocked in accept() are woken by the model's onStop, which shuts the
+ * listening socket down. A thread that dies mid-connection leaves its
+ * descriptor to the master, which closes it before the slot's next thread
+ * starts.
+ */
 export class ThreadPool extends Pool {
   protected readonly kind = 'thread';
+  private readonly guard = ConnGuard.create(this.ctx.scoreboard.slots);
+  private readonly limits: ResourceLimits | undefined = threadLimits();
+  /** Once the first threads are all ready, a thread's failure is ours to report (before, run() rejects with it). */
+  private serving = false;
+
+  constructor(ctx: ServerContext, options: PoolOptions) {
+    super(ctx, options);
+    void ctx.whenStarted.then(() => (this.serving = true));
+  }
 
   protected start(handoff: Handoff): Running {
-    const worker: Worker = spawnThread(handoff);
+    const { slot } = handoff;
+    const worker: Worker = spawnThread(handoff, this.guard.buffer, this.limits);
+    const id = worker.threadId; // (-1 once it has exited)
     let failure: Error | null = null;
+    let ready = false;
+    let stopWaking: (() => void) | null = null;
     worker.on('error', (e) => {
       failure = e;
-      this.ctx.notice(`worker ${handoff.slot} (thread ${worker.threadId}) failed: ${e.stack ?? e.message}`);
+      if (ready || this.serving) this.ctx.notice(`worker ${slot} (thread ${id}) failed: ${threadFailure(e)}`);
     });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      worker.on('exit', (code) => resolve({ code, signal: null })),
+      worker.on('exit', (code) => {
+        stopWaking?.();
+        resolve({ code, signal: null });
+      }),
     );
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve());
-      void exited.then(({ code }) => reject(failure ?? new Error(`worker ${handoff.slot} exited with ${code} before it was ready`)));
+    const whenReady = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: { type?: string }) => {
+        if (m?.type !== 'ready') return;
+        ready = true;
+        resolve();
+      });
+      void exited.then(({ code }) => reject(failure ?? new Error(`worker ${slot} exited with ${code} before it was ready`)));
     });
     return {
-      id: worker.threadId,
-      ready,
+      id,
+      ready: whenReady,
       exited,
-      stop: () => {}, // the shared stop flag; the pool's onStop wakes threads blocked in accept()
-      kill: () => void worker.terminate(),
+      stop: () => (stopWaking ??= keepWaking(this.ctx.scoreboard, this.guard, slot)),
+      kill: () => cutOff(this.ctx.scoreboard, this.guard, slot, () => worker.terminate()),
     };
   }
 
