@@ -24,7 +24,7 @@ import { parseStream, show, checkResponses, responseShape } from './helpers/conf
 // Each configuration gets its own server; two run side by side (a case
 // mostly waits on the network), which halves the wall time without
 // stretching the timing cases past their bounds on two cores.
-const DEFAULT_MODELS = 'iterative,event-loop,event-loop --poller poll,event-loop --poller select,event-loop --workers 2';
+const DEFAULT_MODELS = 'iterative,process,prefork,thread,threadpool,event-loop,event-loop --poller poll,event-loop --poller select,event-loop --workers 2';
 const MODELS = (process.env.FOURFOLD_MODELS ?? DEFAULT_MODELS).split(',').map((m) => m.trim()).filter(Boolean);
 const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 200);
 const PART_PAUSE_MS = 1000; // longest wait for an interim answer between request parts

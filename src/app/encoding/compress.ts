@@ -2,7 +2,11 @@
 // everywhere, for a whole body at once or for a stream of chunks. Static
 // files and handler responses share them.
 import zlib from 'node:zlib';
-import compressible from 'compressible';
+import { createRequire } from 'node:module';
+
+// Loaded on first use (it reads mime-db, ~200 KB of JSON): see static/mime.ts.
+const require = createRequire(import.meta.url);
+let compressible: typeof import('compressible') | null = null;
 
 /** Bodies below this many bytes are not worth compressing (headers and CPU cost more than they save). */
 export const COMPRESS_MIN = 1024;
@@ -31,6 +35,7 @@ const verdicts = new Map<string, boolean>();
 export function isCompressible(mediaType: string): boolean {
   let v = verdicts.get(mediaType);
   if (v === undefined) {
+    compressible ??= require('compressible') as typeof import('compressible');
     v = compressible(mediaType) === true;
     if (verdicts.size < 256) verdicts.set(mediaType, v);
   }

@@ -1,9 +1,16 @@
 // Content-Type for a file name, from the mime-types database, with the
 // charset that browsers need to decode text correctly. Results are memoised
 // per extension: a site has few extensions and this runs on every refresh.
+//
+// The database (mime-db, ~200 KB of JSON) is loaded on the first lookup, not
+// at import: a worker that never serves a file — a process-per-connection
+// child answering from a handler — does not pay for it.
 import path from 'node:path';
-import mime from 'mime-types';
+import { createRequire } from 'node:module';
 import { isCompressible } from '../encoding/compress.js';
+
+const require = createRequire(import.meta.url);
+let mime: typeof import('mime-types') | null = null;
 
 export interface MimeInfo {
   /** Full Content-Type value, e.g. "text/html; charset=utf-8". */
@@ -29,6 +36,7 @@ export function mimeFor(fileName: string): MimeInfo {
   const ext = path.posix.extname(fileName).toLowerCase();
   let info = byExtension.get(ext);
   if (info === undefined) {
+    mime ??= require('mime-types') as typeof import('mime-types');
     const type = (ext !== '' && mime.lookup(ext)) || DEFAULT_TYPE;
     info = {
       contentType: needsCharset(type) ? `${type}; charset=utf-8` : type,
