@@ -54,19 +54,28 @@ try {
   const { workerContext, runWorker } = await import('./worker-main.js');
   ctx = await workerContext(handoff, 'process');
   if (stopAsked) ctx.stop();
-  void ctx.whenStarted.then(() => process.send?.({ type: 'ready' })); // serving, not just loaded
+  void ctx.whenStarted.then(() => tell({ type: 'ready' })); // serving, not just loaded
   await runWorker(ctx, handoff);
   ctx.log.flush();
   await ctx.app.close?.();
-  process.disconnect?.();
+  hangUp();
   // Done. Whatever the app left running (a timer, a socket) must not keep this worker, or its slot, alive.
   setTimeout(() => process.exit(0), 1000).unref();
 } catch (e) {
   const message = e instanceof Error ? e.message : String(e);
-  if (process.send !== undefined) process.send({ type: 'error', error: message });
+  if (process.connected) tell({ type: 'error', error: message });
   else process.stderr.write(`fourfold: worker ${process.pid}: ${message}\n`);
   process.exitCode = 1;
-  process.disconnect?.();
+  hangUp();
+}
+
+/** A message to the master, if it is still there to hear it (after its death the channel is gone). */
+function tell(message: object): void {
+  if (process.connected) process.send?.(message, undefined, undefined, () => {});
+}
+
+function hangUp(): void {
+  if (process.connected) process.disconnect();
 }
 
 /**
