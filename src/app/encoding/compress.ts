@@ -3,6 +3,7 @@
 // files and handler responses share them.
 import zlib from 'node:zlib';
 import compressible from 'compressible';
+import { chunkBytes } from '../../http/index.js';
 
 /** Bodies below this many bytes are not worth compressing (headers and CPU cost more than they save). */
 export const COMPRESS_MIN = 1024;
@@ -100,7 +101,9 @@ async function* run(source: AsyncIterable<Uint8Array>, coding: Compressed, o: St
     return b;
   };
   try {
-    for await (const chunk of source) {
+    for await (const item of source) {
+      // A handler's chunks may be strings or any ArrayBuffer view, as uncompressed (http/'s rule, and its message for anything else).
+      const chunk = chunkBytes(item);
       if (chunk.byteLength === 0) continue;
       // Wait until zlib has taken the chunk: that is the back-pressure on the source.
       await step(z, (done) => {
