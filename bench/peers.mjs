@@ -63,15 +63,15 @@ function nginxConf(port, workers) {
 }
 
 const SERVERS = {
-  'fourfold native': (port) => fourfold(port, '--app', 'bench/apps/hello-native.mjs', site),
-  'fourfold fetch': (port) => fourfold(port, '--app', 'bench/apps/hello-fetch.mjs', site),
+  'fourfold native': (port) => fourfold(port, '--app', 'bench/apps/hello-native.mjs'),
+  'fourfold fetch': (port) => fourfold(port, '--app', 'bench/apps/hello-fetch.mjs'),
   'fourfold static': (port) => fourfold(port, site),
   'node:http': (port) => [node, path.join(ROOT, 'bench/peers/node-http.mjs'), String(port), site],
   '@hono/node-server': (port) => [node, path.join(ROOT, 'bench/peers/hono-node-server.mjs'), String(port), 'bench/apps/hello-fetch.mjs'],
   nginx: has('nginx') ? (port) => nginxConf(port, 1) : null,
 };
 const WORKER_SERVERS = {
-  'fourfold native ×2': (port) => fourfold(port, '--workers', '2', '--app', 'bench/apps/hello-native.mjs', site),
+  'fourfold native ×2': (port) => fourfold(port, '--workers', '2', '--app', 'bench/apps/hello-native.mjs'),
   'nginx ×2': has('nginx') ? (port) => nginxConf(port, 2) : null,
 };
 

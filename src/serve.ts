@@ -45,7 +45,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   }
   const slots = here ? 1 : 1 + (model.pool !== undefined ? config.workers : config.maxChildren || config.maxThreads);
   // Workers that listen themselves must bind the port we got (port 0 means: the kernel chose one).
-  const ctx = new ServerContext({ ...config, port: listener.port }, app, new AccessLog(config.log, 1, { notice: config.quiet ? undefined : notice }), Scoreboard.create(slots), 0);
+  const ctx = new ServerContext({ ...config, port: listener.port }, app, new AccessLog(config.log, 1, { notice: config.quiet ? undefined : notice }), Scoreboard.create(slots, { processes: !here && model.runsIn !== 'threads' }), 0);
   const module = await model.load!();
 
   // Start on the next turn, so the caller sees the Server before a blocking model takes the thread.

@@ -67,6 +67,11 @@ export class AccessLog {
     return this.lines.length > 0;
   }
 
+  /** The queue is more than half full: time to wait for stdout rather than risk dropping lines. */
+  get pressed(): boolean {
+    return this.queued > QUEUE_MAX / 2;
+  }
+
   /**
    * Record one response. `req` is null when the request could not be parsed;
    * `line` is then what arrived of its request line, if anything (escaped in

@@ -90,6 +90,8 @@ export class HttpConnection {
   private own: Buffer | null = null; // our buffer for bytes kept between next() calls
   private scanFrom = 0; // where the search for the end of the head resumes
   private peerClosed = false;
+  /** The client said this request is its last (Connection: close, or HTTP/1.0 without keep-alive). */
+  private clientClosing = false;
   private continueSent = false;
   private body: BodyBuffer | null = null; // null while none is kept (no body, or one being discarded)
   private bodyRemaining = 0;
@@ -162,6 +164,18 @@ export class HttpConnection {
   /** The client has finished sending (we saw EOF). */
   get peerDone(): boolean {
     return this.peerClosed;
+  }
+
+  /**
+   * When the server closes after a response: might the client still be
+   * sending? Not when it has sent EOF, nor when it said this request was its
+   * last and every byte of it was read — then a plain close() is safe. Else
+   * (pipelined bytes, an unread body, a keep-alive client the server turns
+   * away, a request that could not be read) close() with data arriving would
+   * answer with RST, which can destroy the response: linger instead.
+   */
+  get clientMaySendMore(): boolean {
+    return !this.peerClosed && !(this.clientClosing && this.pos === this.end && this.state !== State.Body);
   }
 
   get closed(): boolean {
@@ -247,10 +261,23 @@ export class HttpConnection {
     return this.failWith(new HttpError(status, message));
   }
 
+  /**
+   * Give up on the request being received (the model's clock ran out): the
+   * connection is finished, `error` holds what to answer. Like a parse error,
+   * the answer is not about any earlier request (a HEAD before it, say).
+   */
+  abandon(status: number, message: string): void {
+    this.failWith(new HttpError(status, message));
+  }
+
   private failWith(e: HttpError): Event {
     this.failedLine = this.requestLine; // before the input is dropped
+    this.clientClosing = false; // what else is on the way is anyone's guess
     this.releaseBody();
     this.chunked = null;
+    this.request = new ParsedRequest(); // the answer is to no request: not to a HEAD that came before
+    this.request.remoteAddress = this.remoteAddress;
+    this.request.remotePort = this.remotePort;
     this.error = e;
     this.keepAlive = false;
     this.state = State.Closed;
@@ -310,6 +337,7 @@ export class HttpConnection {
     this.scanFrom = headEnd;
     this.request = req;
     this.keepAlive = this.info.keepAlive;
+    this.clientClosing = !this.info.keepAlive;
     this.continueSent = false;
 
     const keep = this.keepBody === null || this.keepBody(req);

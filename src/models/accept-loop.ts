@@ -34,7 +34,7 @@ export async function acceptLoop(ctx: ServerContext, listenFd: number, { maxConn
     ctx.flushLogBlocking();
     let fd: number;
     try {
-      fd = sys.accept(listenFd); // blocks: this whole thread sleeps here
+      fd = sys.acceptWithPeer(listenFd); // blocks: this whole thread sleeps here
     } catch (e) {
       if (!(e instanceof sys.SysError)) throw e;
       if (e.code === 'EMFILE' || e.code === 'ENFILE') {
@@ -52,7 +52,7 @@ export async function acceptLoop(ctx: ServerContext, listenFd: number, { maxConn
       await yieldToNode(); // timeout or signal
       continue;
     }
-    await serveConnection(fd, ctx);
+    await serveConnection(fd, ctx, { peer: sys.acceptedPeer(), recvTimeoutMs: ACCEPT_WAKEUP_MS });
     served++;
   }
   row[Cell.State] = WorkerState.Stopped;

@@ -22,7 +22,20 @@ class SendTimeout extends Error {}
 /** The shutdown timeout ran out while this response was still being sent: it is cut (the notice says so once). */
 class ShutdownCut extends Error {}
 
-export async function serveConnection(fd: number, ctx: ServerContext): Promise<void> {
+/** What a connection inherits from the listening socket it was accepted on (Linux copies these options). */
+export interface Inherited {
+  /** The client's address, when accept() already said it (else getpeername() asks). */
+  peer?: { address: string; port: number } | null;
+  /** The SO_RCVTIMEO the listener had (ms), so the first wait needs no setsockopt; -1: unknown. */
+  recvTimeoutMs?: number;
+}
+
+/**
+ * TCP_NODELAY and SO_SNDTIMEO are set once on the listening socket (see
+ * listener.ts) and inherited by every accepted connection: no setsockopt per
+ * connection. A connection's close costs accept, recv, send and close.
+ */
+export async function serveConnection(fd: number, ctx: ServerContext, { peer = null, recvTimeoutMs = -1 }: Inherited = {}): Promise<void> {
   const { row, timeouts } = ctx;
   const conn = new HttpConnection(ctx.limits, ctx.bodyBudget);
   conn.keepBody = ctx.keepBody;
@@ -32,12 +45,12 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
   row[Cell.ConnFd] = fd;
   let linger = false;
   try {
-    const peer = sys.remoteAddress(fd);
-    conn.remoteAddress = peer.address;
-    conn.remotePort = peer.port;
-    sys.setNoDelay(fd, true);
-    sys.setSendTimeout(fd, timeouts.sendMs);
-    let armed = -1; // the SO_RCVTIMEO currently set on fd
+    const client = peer ?? sys.remoteAddress(fd);
+    conn.remoteAddress = client.address;
+    conn.remotePort = client.port;
+    // The SO_RCVTIMEO on fd. A shorter one than the clock needs is kept: recv() then
+    // returns early, we look at the clock and wait again (and Node gets a turn).
+    let armed = recvTimeoutMs;
     // Exactly one clock runs while we wait (see http's Phase): it starts when the phase begins.
     let phase = Phase.Closed;
     let phaseStarted = 0;
@@ -57,7 +70,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           linger = await timedOut();
           break;
         }
-        if (wait !== armed) {
+        if (armed <= 0 || armed > wait) {
           sys.setRecvTimeout(fd, wait);
           armed = wait;
         }
@@ -75,6 +88,8 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           conn.feedEof();
         } else if (n === sys.INTERRUPTED) {
           await yieldToNode(); // let the signal handler run, then wait again (for the time left)
+        } else if (Date.now() - phaseStarted < allowed) {
+          await yieldToNode(); // a shorter receive timeout than the clock's ran out: Node's turn, then wait on
         } else {
           linger = await timedOut();
           break;
@@ -90,7 +105,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
           if (answer === TIMED_OUT) {
             conn.close();
             await respond(tooLate(ctx, req), req, startedAt);
-            linger = !conn.peerDone;
+            linger = conn.clientMaySendMore;
             break;
           }
           reply = answer;
@@ -98,7 +113,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
         await respond(reply, req, startedAt);
         phase = Phase.Busy; // whatever comes next starts its own clock
         if (out.close) {
-          linger = !conn.peerDone; // we close first: see lingeringClose()
+          linger = conn.clientMaySendMore; // we close first: see lingeringClose()
           break;
         }
       } else if (ev === Event.Continue) {
@@ -115,7 +130,8 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     /** The clock ran out. Mid-request that is a 408 (and a lingering close); between requests just close. */
     async function timedOut(): Promise<boolean> {
       if (phase !== Phase.Head && phase !== Phase.Body) return false;
-      await respond(errorReply(408, 'the request did not arrive in time'), null, phaseStarted);
+      conn.abandon(408, 'the request did not arrive in time');
+      await respond(errorReply(408, conn.error!.message), null, phaseStarted);
       return true;
     }
   } catch (e) {

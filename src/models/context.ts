@@ -8,8 +8,6 @@ import { threadId } from 'node:worker_threads';
 import { BodyBudget, type Limits, type Request } from '../http/index.js';
 import type { App } from '../app/types.js';
 import { AccessLog } from '../app/access-log.js';
-import { createStaticApp } from '../app/static/index.js';
-import { loadHandler, handlerApp } from '../app/handler/load.js';
 import { composeApp } from '../app/compose.js';
 import { StartError, UsageError, type ServerConfig, type Timeouts } from './config.js';
 import { Scoreboard, Cell, WorkerState } from './scoreboard.js';
@@ -58,12 +56,13 @@ export class ServerContext {
 
   /**
    * Write the access log before this thread blocks. When stdout is a pipe
-   * whose reader is slow, wait a little for it (the lines stay queued
-   * either way: a blocking model may wait, an event loop may not — it
-   * watches stdout for writability instead, see event-loop/server.ts).
+   * whose reader is slow, the lines stay queued; once the queue is half
+   * full, wait a little for the reader rather than drop lines later (a
+   * blocking model may wait; an event loop may not — it watches stdout for
+   * writability instead, see event-loop/server.ts).
    */
   flushLogBlocking(): void {
-    if (this.log.flush()) return;
+    if (this.log.flush() || !this.log.pressed) return; // the rest waits for the next flush
     logWait.set(0, this.log.descriptor, sys.platform.POLLOUT);
     if (sys.poll(logWait, 1, LOG_WAIT_MS) > 0) this.log.flush();
   }
@@ -152,18 +151,24 @@ export async function createContext(config: ServerConfig, parts: ContextParts = 
  * The application of a config: the handler (a module path in the config, or
  * a value passed to serve() in this process) composed with the static files.
  * A handler that fails to load is a StartError.
+ *
+ * The static-file app and the handler loader are imported only when the
+ * config asks for them: every worker process of the process-per-connection
+ * model pays for what it imports on each connection.
  */
 export async function buildApp(config: ServerConfig, appValue: object | null): Promise<App> {
-  const statics = config.root === null ? null : createStaticApp({ root: config.root, ...config.static });
+  const statics = config.root === null ? null : (await import('../app/static/index.js')).createStaticApp({ root: config.root, ...config.static });
   let handler = null;
   if (config.app !== null) {
     try {
+      const { loadHandler } = await import('../app/handler/load.js');
       handler = await loadHandler(config.app);
     } catch (e) {
       statics?.close();
       throw new StartError(e instanceof Error ? e.message : String(e));
     }
   } else if (appValue !== null) {
+    const { handlerApp } = await import('../app/handler/load.js');
     handler = handlerApp(appValue);
     if (handler === null) {
       statics?.close();

@@ -28,7 +28,7 @@ export interface DispatchOptions {
   /** Most workers at once. */
   cap: number;
   /** Start a worker for connection `fd` in scoreboard `slot`. It owns a copy of fd or fd itself: see `closesFd`. */
-  start(fd: number, slot: number): ConnectionWorker;
+  start(fd: number, slot: number, peer: { address: string; port: number }): ConnectionWorker;
   /** The master closes its descriptor right after start() (a child process has its own copy); threads share one. */
   closesFd: boolean;
   /** Called once when stopping, before waiting for the workers. */
@@ -38,6 +38,7 @@ export interface DispatchOptions {
 /** After the shutdown timeout, workers get this long to cut what is in flight and exit before they are killed. */
 const KILL_AFTER_MS = 2_000;
 const OUT_OF_FDS_PAUSE_MS = 100;
+const SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 export async function dispatch(ctx: ServerContext, listener: Listener, o: DispatchOptions): Promise<void> {
   const free = Array.from({ length: o.cap }, (_, i) => o.cap - i); // slots 1..cap; 0 is the master's
@@ -57,22 +58,24 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
     while (free.length > 0 && !ctx.stopping) {
       let fd: number;
       try {
-        fd = sys.accept(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
+        fd = sys.acceptWithPeer(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
       } catch (e) {
-        if (!(e instanceof sys.SysError) || (e.code !== 'EMFILE' && e.code !== 'ENFILE')) throw e;
-        // Out of descriptors: leave the client in the backlog, look again shortly.
-        if (Date.now() - warnedAt > 1000) ctx.notice(`${e.message}: waiting for descriptors to free up`);
+        // Out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or anything else
+        // accept() may say: never take the master down for it. Leave the client in the backlog,
+        // stop watching for a moment (level-triggered: watching would spin), look again shortly.
+        const why = e instanceof sys.SysError && SHORTAGE.has(e.code) ? 'waiting for resources to free up' : 'trying again shortly';
+        if (Date.now() - warnedAt > 1000) ctx.notice(`${e instanceof Error ? e.message : String(e)}: ${why}`);
         warnedAt = Date.now();
         watch(false);
         setTimeout(() => watch(!ctx.stopping && free.length > 0), OUT_OF_FDS_PAUSE_MS);
         return;
       }
       if (fd < 0) return;
-      row[Cell.Connections]++;
+      // (Counted as a connection by the worker that serves it, in its own row: rows add up.)
       const slot = free.pop()!;
       let w: ConnectionWorker;
       try {
-        w = o.start(fd, slot);
+        w = o.start(fd, slot, sys.acceptedPeer());
       } catch (e) {
         ctx.notice(`could not start a worker for a connection: ${e instanceof Error ? e.message : String(e)}`);
         sys.close(fd);

@@ -9,20 +9,32 @@ import { writeSync } from 'node:fs';
 
 let installed = false;
 
-export function guardProcess(): void {
+/**
+ * `exceptionEndsProcess`: in a process that serves one connection (the
+ * process-per-connection model's child), an exception nobody caught ends the
+ * process — that is the model's isolation: the one connection is lost, the
+ * master logs it. Everywhere else the server logs it and lives on.
+ */
+export function guardProcess({ exceptionEndsProcess = false } = {}): void {
   if (installed) return;
   installed = true;
   process.on('unhandledRejection', (reason) => report('a promise rejected and nobody handled it', reason));
-  process.on('uncaughtException', (error) => report('an exception escaped (from a handler\'s callback?)', error));
+  process.on('uncaughtException', (error) => {
+    if (exceptionEndsProcess) {
+      report('an exception escaped (from a handler\'s callback?); this process ends', error, false);
+      process.exit(1);
+    }
+    report('an exception escaped (from a handler\'s callback?)', error);
+  });
   // EPIPE and friends on the standard streams: nobody is reading; carry on.
   process.stdout.on?.('error', () => {});
   process.stderr.on?.('error', () => {});
 }
 
-function report(what: string, reason: unknown): void {
+function report(what: string, reason: unknown, servingOn = true): void {
   const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
   try {
-    writeSync(2, `fourfold: ${what}; serving on: ${detail}\n`);
+    writeSync(2, `fourfold: ${what}${servingOn ? '; serving on' : ''}: ${detail}\n`);
   } catch {
     /* stderr is gone too */
   }

@@ -50,7 +50,7 @@ export const MODELS: readonly ModelInfo[] = Object.freeze([
     name: 'prefork',
     summary: 'a pool of N processes, each blocking in accept() on the shared socket',
     runsIn: 'processes',
-    pool: { defaultSize: 4 },
+    pool: { defaultSize: 8 }, // above a browser's 6 keep-alive connections: see prefork.ts
     load: () => import('./prefork.js'),
   }),
   model({

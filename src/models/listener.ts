@@ -20,7 +20,7 @@ export interface Listener {
  * it again) but receives no connections — those go to the workers' own
  * SO_REUSEPORT listeners, and the kernel spreads new connections over them.
  */
-export function openListener(config: Pick<ServerConfig, 'host' | 'port' | 'backlog'>, { listen = true } = {}): Listener {
+export function openListener(config: Pick<ServerConfig, 'host' | 'port' | 'backlog' | 'timeouts'>, { listen = true } = {}): Listener {
   let fd: number;
   try {
     if (listen) fd = sys.listenTcp(config.host, config.port, { backlog: config.backlog });
@@ -39,6 +39,7 @@ export function openListener(config: Pick<ServerConfig, 'host' | 'port' | 'backl
     if (e instanceof sys.SysError) throw new StartError(e.message);
     throw e;
   }
+  if (listen) inheritable(fd, config);
   const bound = sys.localAddress(fd);
   return {
     fd,
@@ -51,6 +52,19 @@ export function openListener(config: Pick<ServerConfig, 'host' | 'port' | 'backl
 }
 
 /** A worker's own listening socket on the reserved port (SO_REUSEPORT), non-blocking for a reactor. */
-export function listenOnReservedPort(config: Pick<ServerConfig, 'host' | 'port' | 'backlog'>): number {
-  return sys.listenTcp(config.host, config.port, { backlog: config.backlog, reusePort: true });
+export function listenOnReservedPort(config: Pick<ServerConfig, 'host' | 'port' | 'backlog' | 'timeouts'>): number {
+  const fd = sys.listenTcp(config.host, config.port, { backlog: config.backlog, reusePort: true });
+  inheritable(fd, config);
+  return fd;
+}
+
+/**
+ * Options set once on the listening socket, which Linux copies to every
+ * connection accept() returns — one setsockopt per server instead of one per
+ * connection: TCP_NODELAY (small responses leave at once, no Nagle delay) and
+ * SO_SNDTIMEO (a blocking send gives up on a client that stops reading).
+ */
+function inheritable(fd: number, config: Pick<ServerConfig, 'timeouts'>): void {
+  sys.setNoDelay(fd, true);
+  sys.setSendTimeout(fd, config.timeouts.sendMs);
 }

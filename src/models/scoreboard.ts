@@ -8,6 +8,8 @@
 // dead one in the same slot carries on counting in its row, so totals
 // survive restarts.
 
+import * as sys from '../sys/index.js';
+
 export const enum Cell {
   /** What the worker is doing now: see WorkerState. */
   State,
@@ -54,9 +56,17 @@ export const enum WorkerState {
 
 export const STATE_NAMES = ['starting', 'idle', 'accepting', 'reading', 'handling', 'writing', 'keep-alive', 'closing', 'stopped'] as const;
 
-/** How a worker finds the scoreboard its master made: plain data (see handoff.ts). */
+/**
+ * How a worker finds the scoreboard its master made: plain data (see handoff.ts).
+ *  - shared: a SharedArrayBuffer, for worker threads (structured clone shares it);
+ *  - memfd: shared memory known by a descriptor (memfd_create + mmap), for
+ *    worker processes: the child gets the descriptor as an extra stdio slot
+ *    (spawn.ts renumbers `fd`) and maps the same pages;
+ *  - private: the worker counts in memory of its own, which nobody else sees.
+ */
 export type ScoreboardHandle =
   | { readonly kind: 'shared'; readonly slots: number; readonly buffer: SharedArrayBuffer }
+  | { readonly kind: 'memfd'; readonly slots: number; readonly fd: number }
   | { readonly kind: 'private'; readonly slots: number };
 
 export class Scoreboard {
@@ -67,14 +77,23 @@ export class Scoreboard {
   constructor(
     readonly slots: number,
     buffer: ArrayBufferLike = new SharedArrayBuffer(slots * Cell.COUNT * 8),
+    handle?: ScoreboardHandle,
   ) {
     this.cells = new Float64Array(buffer, 0, slots * Cell.COUNT);
-    this.handle = buffer instanceof SharedArrayBuffer ? { kind: 'shared', slots, buffer } : { kind: 'private', slots };
+    this.handle = handle ?? (buffer instanceof SharedArrayBuffer ? { kind: 'shared', slots, buffer } : { kind: 'private', slots });
   }
 
-  /** A new, empty scoreboard: every cell 0, but no descriptor (0 would be stdin). */
-  static create(slots: number): Scoreboard {
-    const board = new Scoreboard(slots);
+  /**
+   * A new, empty scoreboard: every cell 0, but no descriptor (0 would be stdin).
+   * With `processes`, in shared memory that worker processes can map (memfd);
+   * otherwise in a SharedArrayBuffer (this process and its threads).
+   */
+  static create(slots: number, { processes = false }: { processes?: boolean } = {}): Scoreboard {
+    let board: Scoreboard;
+    if (processes) {
+      const memory = sys.createSharedMemory(bytesFor(slots), 'fourfold-scoreboard');
+      board = new Scoreboard(slots, memory.bytes, { kind: 'memfd', slots, fd: memory.fd });
+    } else board = new Scoreboard(slots);
     for (let s = 0; s < slots; s++) board.cells[s * Cell.COUNT + Cell.ConnFd] = -1;
     return board;
   }
@@ -82,8 +101,8 @@ export class Scoreboard {
   /** The scoreboard a worker was handed. */
   static attach(handle: ScoreboardHandle): Scoreboard {
     if (handle.kind === 'shared') return new Scoreboard(handle.slots, handle.buffer);
-    const board = Scoreboard.create(handle.slots); // private: this worker counts for itself only
-    return board;
+    if (handle.kind === 'memfd') return new Scoreboard(handle.slots, sys.mapSharedMemory(handle.fd, bytesFor(handle.slots)), handle);
+    return Scoreboard.create(handle.slots); // private: this worker counts for itself only
   }
 
   /** The row of one worker: index with Cell.* (row[Cell.Requests]++). */
@@ -98,6 +117,24 @@ export class Scoreboard {
     for (let s = 0; s < this.slots; s++) sum += this.cells[s * Cell.COUNT + cell];
     return sum;
   }
+}
+
+function bytesFor(slots: number): number {
+  return slots * Cell.COUNT * 8;
+}
+
+/**
+ * A worker that is gone cannot close its connections in the books: the
+ * master clears its row's open-connection cells (the totals it counted stay).
+ */
+export function forgetConnections(row: Float64Array): void {
+  row[Cell.Open] = 0;
+  row[Cell.OpenReading] = 0;
+  row[Cell.OpenHandling] = 0;
+  row[Cell.OpenWriting] = 0;
+  row[Cell.OpenKeepAlive] = 0;
+  row[Cell.ConnFd] = -1;
+  row[Cell.State] = WorkerState.Stopped;
 }
 
 /** Count a response in its status class. */

@@ -15,13 +15,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import type { Handoff } from './handoff.js';
+import { HANDOFF_VAR, type Handoff } from './handoff.js';
+import type { ScoreboardHandle } from './scoreboard.js';
+
+export { HANDOFF_VAR };
 
 const PROCESS_ENTRY = fileURLToPath(new URL('./worker-process.js', import.meta.url));
 const THREAD_ENTRY = new URL('./worker-thread.js', import.meta.url);
-
-/** The environment variable a worker process finds its handoff in. */
-export const HANDOFF_VAR = 'FOURFOLD_HANDOFF';
 
 export interface ProcessSpawnOptions {
   /** An IPC channel, for "ready" messages and to notice the master's death (a pool); off for a per-connection child, whose start-up is the model's cost. */
@@ -40,8 +40,16 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
     stdio.push(fd);
     return stdio.length - 1;
   };
-  // (A SharedArrayBuffer cannot cross into another process: the child has a stop flag of its own.)
-  const theirs: Handoff = { ...handoff, stop: undefined, bodyMemory: undefined, listenFd: pass(handoff.listenFd), connFd: pass(handoff.connFd) };
+  // A SharedArrayBuffer cannot cross into another process (as JSON it would
+  // become {}): the child has a stop flag of its own; it writes its
+  // scoreboard row into the master's shared memory when that is a memfd
+  // (passed like the sockets), else into a scoreboard of its own.
+  const listenFd = pass(handoff.listenFd);
+  const connFd = pass(handoff.connFd);
+  const board = handoff.scoreboard;
+  const scoreboard: ScoreboardHandle =
+    board.kind === 'memfd' ? { ...board, fd: pass(board.fd) } : board.kind === 'shared' ? { kind: 'private', slots: board.slots } : board;
+  const theirs: Handoff = { ...handoff, stop: undefined, bodyMemory: undefined, scoreboard, listenFd, connFd, masterPid: process.pid };
   if (ipc) stdio.push('ipc');
   return spawn(process.execPath, [...nodeFlags(), PROCESS_ENTRY], {
     stdio,

@@ -7,9 +7,9 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import type { ServerContext } from './context.js';
-import { Cell, WorkerState } from './scoreboard.js';
+import { Cell, WorkerState, forgetConnections } from './scoreboard.js';
 import { spawnProcess, spawnThread } from './spawn.js';
-import type { Handoff } from './handoff.js';
+import { describeExit, EXIT_MID_CONNECTION, type Handoff } from './handoff.js';
 import { closeLeftover } from './thread-wake.js';
 
 const RESTART_WINDOW_MS = 10_000;
@@ -50,6 +50,10 @@ abstract class Pool {
   /** What kind of worker, for messages ("process 1234", "thread 7"). */
   protected abstract readonly kind: 'process' | 'thread';
   protected abstract start(handoff: Handoff): Running;
+  /** How a worker ended, for the one-line notice. */
+  protected describe(code: number | null, signal: string | null): string {
+    return `died with ${signal ?? `exit code ${code}`}`;
+  }
 
   /** Run the pool until the master is asked to stop (resolves) or the workers keep dying (rejects). */
   async run(): Promise<void> {
@@ -98,7 +102,7 @@ abstract class Pool {
       this.launch(slot);
       return;
     }
-    this.ctx.notice(`worker ${slot} (${this.kind} ${r.id}) died with ${signal ?? `exit code ${code}`}; starting a new one`);
+    this.ctx.notice(`worker ${slot} (${this.kind} ${r.id}) ${this.describe(code, signal)}; starting a new one`);
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     this.restarts.push(now);
@@ -129,11 +133,28 @@ abstract class Pool {
 export class ProcessPool extends Pool {
   protected readonly kind = 'process';
 
+  protected override describe(code: number | null, signal: string | null): string {
+    return code === EXIT_MID_CONNECTION ? describeExit(code, signal) : super.describe(code, signal);
+  }
+
+  /** A dead process cannot close its connections in the shared scoreboard: the master does it for it. */
+  protected override cleanUp(slot: number): void {
+    forgetConnections(this.ctx.scoreboard.row(slot));
+    super.cleanUp(slot);
+  }
+
   protected start(handoff: Handoff): Running {
     const child: ChildProcess = spawnProcess(handoff, { ipc: true });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      // A process that could not be started at all (EAGAIN, ENOMEM…) never exits: count it as a death.
+      child.on('error', (e) => {
+        if (child.pid === undefined) {
+          this.ctx.notice(`worker ${handoff.slot}: could not start a process: ${e.message}`);
+          resolve({ code: 127, signal: null });
+        }
+      });
+    });
     const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (m: { type?: string; error?: string }) => {
         if (m?.type === 'ready') resolve();
@@ -141,7 +162,6 @@ export class ProcessPool extends Pool {
       });
       void exited.then(({ code, signal }) => reject(new Error(`worker ${handoff.slot} exited with ${signal ?? code} before it was ready`)));
     });
-    child.on('error', () => {}); // e.g. IPC to a dead child: its exit is what counts
     return {
       id: child.pid ?? -1,
       ready,

@@ -20,8 +20,8 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
     cap: ctx.config.maxThreads,
     closesFd: false, // one process, one descriptor table: the thread closes it
     onStop: () => wakeIdleConnections(ctx.scoreboard),
-    start(fd, slot) {
-      const thread = spawnThread({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, stop: ctx.stopBuffer, bodyMemory: ctx.bodyBudget.memory as SharedArrayBuffer });
+    start(fd, slot, peer) {
+      const thread = spawnThread({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, peer, stop: ctx.stopBuffer, bodyMemory: ctx.bodyBudget.memory as SharedArrayBuffer });
       // Until the thread has taken the descriptor, it is ours to close if the thread dies.
       ctx.scoreboard.row(slot)[Cell.ConnFd] = fd;
       thread.on('error', (e) => ctx.notice(`thread ${thread.threadId} (slot ${slot}) failed: ${e.stack ?? e.message}`));
@@ -39,5 +39,5 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
 /** In the thread: serve the one connection, then end. */
 export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
   ctx.started();
-  await serveConnection(handoff.connFd, ctx);
+  await serveConnection(handoff.connFd, ctx, { peer: handoff.peer });
 }

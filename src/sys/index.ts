@@ -43,6 +43,8 @@ export {
   listen,
   listenTcp,
   accept,
+  acceptWithPeer,
+  acceptedPeer,
   close,
   shutdown,
   localAddress,

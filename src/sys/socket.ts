@@ -148,6 +148,31 @@ const ACCEPT_NONBLOCKING = P.SOCK_CLOEXEC | P.SOCK_NONBLOCK;
 export function accept(fd: number, nonblocking = false): number {
   const conn = kernel.accept4(fd, 0, 0, nonblocking ? ACCEPT_NONBLOCKING : ACCEPT_BLOCKING);
   if (conn >= 0) return conn;
+  return acceptFailed(fd);
+}
+
+/**
+ * accept(), also asking the kernel for the client's address in the same call
+ * (read it with acceptedPeer() before the next accept on this thread): one
+ * getpeername() saved per connection.
+ */
+export function acceptWithPeer(fd: number, nonblocking = false): number {
+  peerLenCell[0] = SOCKADDR_MAX;
+  const conn = kernel.accept4(fd, peer.address, peerLen.address, nonblocking ? ACCEPT_NONBLOCKING : ACCEPT_BLOCKING);
+  if (conn >= 0) return conn;
+  return acceptFailed(fd);
+}
+
+/** The address of the client the last acceptWithPeer() on this thread accepted. */
+export function acceptedPeer(): SocketAddress {
+  return decodeSockaddr(peer.bytes);
+}
+
+const peer = scratch(SOCKADDR_MAX); // accept4's address out-parameter
+const peerLen = scratch(4);
+const peerLenCell = new Uint32Array(peerLen.bytes.buffer);
+
+function acceptFailed(fd: number): number {
   const e = errno();
   if (e === EAGAIN || e === ECONNABORTED || isTransientAcceptError(e)) return WOULD_BLOCK;
   if (e === EINTR) return INTERRUPTED;

@@ -17,12 +17,22 @@ const ACCEPTS_PER_TURN = 128; // fairness: a flood of connections must not starv
 export class Acceptor implements FileEvent {
   private spareFd: number; // the reserve descriptor for EMFILE
   private warnedFdLimit = false;
+  /**
+   * How many accept() calls this turn. Accepting until EAGAIN costs one
+   * failed accept per turn — a whole system call per connection when they
+   * come one at a time. So: one per turn (the listener, level-triggered,
+   * stays ready while more wait, as with nginx's multi_accept off); when it
+   * is ready again in the very next turn after a batch that was used up, a
+   * burst is on: the batch doubles, and falls back to one when it runs dry.
+   */
+  private batch = 1;
+  private fullAt = -2; // the loop's turn when the last batch was used up
 
   constructor(
     readonly fd: number,
     private readonly loop: EventLoop,
     private readonly ctx: ServerContext,
-    /** Take over a freshly accepted, non-blocking connection. */
+    /** Take over a freshly accepted, non-blocking connection (its peer: sys.acceptedPeer()). */
     private readonly adopt: (fd: number) => void,
   ) {
     sys.setNonBlocking(fd, true);
@@ -31,19 +41,27 @@ export class Acceptor implements FileEvent {
   }
 
   processEvent(): void {
-    const fdLimit = this.loop.poller.fdLimit;
-    for (let i = 0; i < ACCEPTS_PER_TURN; i++) {
+    const loop = this.loop;
+    const fdLimit = loop.poller.fdLimit;
+    if (this.fullAt !== loop.turn - 1) this.batch = 1;
+    for (let i = 0; i < this.batch; i++) {
       let fd: number;
       try {
-        fd = sys.accept(this.fd, true);
+        fd = sys.acceptWithPeer(this.fd, true);
       } catch (e) {
         if (e instanceof sys.SysError && (e.code === 'EMFILE' || e.code === 'ENFILE')) return this.shedOne(e);
         throw e;
       }
-      if (fd < 0) return; // the backlog is empty
+      if (fd < 0) {
+        this.batch = 1; // the backlog is empty
+        this.fullAt = -2;
+        return;
+      }
       if (fd >= fdLimit) this.refuse(fd);
       else this.adopt(fd);
     }
+    if (this.fullAt === loop.turn - 1 && this.batch < ACCEPTS_PER_TURN) this.batch *= 2;
+    this.fullAt = loop.turn;
   }
 
   /** Stop accepting (graceful shutdown): new clients wait in the backlog until the socket is closed. */

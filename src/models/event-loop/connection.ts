@@ -88,7 +88,8 @@ export class Connection implements FileEvent, Timed {
     const { timeouts } = this.host;
     const phase = this.http.phase;
     if (list === timeouts.header && this.state === State.Reading && (phase === Phase.Head || phase === Phase.Body)) {
-      this.respond(errorReply(408, 'the request did not arrive in time'), null, true);
+      this.http.abandon(408, 'the request did not arrive in time');
+      this.respond(errorReply(408, this.http.error!.message), null, true);
     } else if (list === timeouts.handler && this.state === State.Handling) {
       this.calls++; // whatever the application answers later is dropped
       this.host.loop.done();
@@ -292,8 +293,8 @@ export class Connection implements FileEvent, Timed {
     this.replyRequest = null;
     this.startedAt = 0;
     if (out.close) {
-      // We close first: linger, unless the client already finished sending.
-      return this.http.peerDone ? this.close() : this.linger();
+      // We close first: linger, unless the client cannot be sending any more.
+      return this.http.clientMaySendMore ? this.linger() : this.close();
     }
     if (this.timerList === timeouts.send) timeouts.send.cancel(this);
     this.state = State.Reading;

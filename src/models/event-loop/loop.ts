@@ -41,6 +41,8 @@ const IDLE_WAIT_CAP_MS = 100;
 export class EventLoop {
   /** Date.now() of this turn (one clock read per turn, not per event). */
   now = Date.now();
+  /** Turns so far. */
+  turn = 0;
   private readonly handlers: (FileEvent | undefined)[] = [];
   private readonly masks: number[] = [];
   private readonly lists: TimeoutList[] = [];
@@ -75,6 +77,18 @@ export class EventLoop {
     this.poller.remove(fd);
   }
 
+  /**
+   * `h.fd` is about to be closed: forget it. The poller is told only when it
+   * must be (epoll drops a closed descriptor from its set by itself: no
+   * epoll_ctl DEL per connection).
+   */
+  forget(h: FileEvent): void {
+    const fd = h.fd;
+    if (this.handlers[fd] !== h) return;
+    this.handlers[fd] = undefined;
+    this.poller.closing(fd);
+  }
+
   /** A list of timeouts that all last `durationMs`, expired by this loop. */
   timeouts(name: string, durationMs: number): TimeoutList {
     const list = new TimeoutList(name, durationMs);
@@ -103,6 +117,7 @@ export class EventLoop {
   async run(): Promise<void> {
     const { poller, lists } = this;
     while (!this.stopped) {
+      this.turn++;
       this.now = Date.now();
       for (const list of lists) list.expire(this.now);
       for (const fn of this.beforeSleep) fn();

@@ -50,16 +50,11 @@ export class LoopServer implements ConnectionHost {
 
   private adopt(fd: number): void {
     const { ctx, loop } = this;
+    // TCP_NODELAY came with the listener (listener.ts); the address with accept4.
     const conn = new Connection(fd, this);
-    try {
-      sys.setNoDelay(fd, true);
-      const peer = sys.remoteAddress(fd);
-      conn.http.remoteAddress = peer.address;
-      conn.http.remotePort = peer.port;
-    } catch {
-      sys.close(fd); // already gone
-      return;
-    }
+    const peer = sys.acceptedPeer();
+    conn.http.remoteAddress = peer.address;
+    conn.http.remotePort = peer.port;
     this.conns[fd] = conn;
     this.open++;
     ctx.row[Cell.Connections]++;
@@ -86,7 +81,7 @@ export class LoopServer implements ConnectionHost {
   private stdoutWatch: FileEvent | null = null;
 
   closed(conn: Connection): void {
-    this.loop.unwatch(conn);
+    this.loop.forget(conn); // close() takes it out of the poller's set
     sys.close(conn.fd);
     this.conns[conn.fd] = undefined;
     this.open--;

@@ -25,6 +25,9 @@ export class EpollPoller implements Poller {
   remove(fd: number): void {
     sys.epollCtl(this.epfd, 'del', fd, 0);
   }
+  closing(): void {
+    // The kernel removes a descriptor from every epoll set when its last copy is closed.
+  }
   wait(timeoutMs: number): number {
     return sys.epollWait(this.epfd, this.events, timeoutMs);
   }

@@ -14,6 +14,8 @@ export interface Poller {
   add(fd: number, mask: number): void;
   modify(fd: number, mask: number): void;
   remove(fd: number): void;
+  /** `fd` is about to be closed: stop watching it (for epoll, close() itself does that: nothing to do). */
+  closing(fd: number): void;
   /**
    * Block until something is ready or timeoutMs passes (-1: no limit).
    * Returns how many ready entries readyFd()/readyMask() now describe.
@@ -37,6 +39,9 @@ export abstract class ScanningPoller implements Poller {
   abstract modify(fd: number, mask: number): void;
   abstract remove(fd: number): void;
   abstract wait(timeoutMs: number): number;
+  closing(fd: number): void {
+    this.remove(fd); // a user-space set: nothing for the kernel to forget
+  }
   protected readonly ready = new ReadyList();
   readyFd(i: number): number {
     return this.ready.fds[i];
