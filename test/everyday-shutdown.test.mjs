@@ -1,7 +1,8 @@
 // Items 10 and 2 of "Everyday use": stopping. Ctrl-C says that it drains and
 // for how long (--shutdown-timeout, read by every model), a second Ctrl-C
 // stops at once with exit code 130; and the workers of event-loop --workers N
-// never outlive a supervisor killed with SIGKILL.
+// never outlive a supervisor killed with SIGKILL (PR_SET_PDEATHSIG and the
+// IPC channel's end, in worker-process.ts).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -45,7 +46,7 @@ const alive = (pid) => {
   }
 };
 
-const MODELS = [['iterative'], ['event-loop'], ['event-loop', '--workers', '2']];
+const MODELS = [['iterative'], ['event-loop'], ['event-loop', '--workers', '2'], ['prefork', '--workers', '2'], ['process'], ['threadpool', '--workers', '2'], ['thread']];
 
 describe('Ctrl-C during a long response', () => {
   for (const m of MODELS) {
@@ -126,8 +127,8 @@ describe('event-loop --workers 2 after kill -9 of the supervisor', () => {
     'and stopping does not crash with ERR_IPC_DISCONNECTED',
     {
       todo:
-        'worker-process.ts (the process models) calls process.disconnect() and, on failure, process.send() after the channel is gone: ' +
-        'check process.connected first; PR_SET_PDEATHSIG from the proc branch is not on main yet either',
+        'src/models/worker-process.ts (the process models\' file) calls process.disconnect() after the channel is gone, and then ' +
+        'process.send() in its catch: both throw (ERR_IPC_DISCONNECTED, ERR_IPC_CHANNEL_CLOSED); check process.connected first. Racy: passes when PR_SET_PDEATHSIG wins',
     },
     async () => {
       const s = await startServer(['--model', 'event-loop', '--workers', '2', 'test/fixtures/site']);
@@ -141,7 +142,7 @@ describe('event-loop --workers 2 after kill -9 of the supervisor', () => {
     },
   );
 
-  test('SIGTERM to a worker whose supervisor is gone does not crash it either', { todo: 'same cause: worker-process.ts' }, async () => {
+  test('SIGTERM to a worker whose supervisor is gone does not crash it either', { todo: 'same cause: src/models/worker-process.ts (process.connected before disconnect() and send())' }, async () => {
     const s = await startServer(['--model', 'event-loop', '--workers', '2', 'test/fixtures/site', '--app', APP]);
     const workers = children(s.proc.pid);
     const drip = await startDrip(s.port); // keeps one worker busy past the supervisor's death
