@@ -67,6 +67,16 @@ for (const model of ['iterative', 'event-loop']) {
       await waitFor(() => /response body chunk must be a string or bytes .*not null/.test(s.output().stderr), s.output().stderr);
     });
 
+    test('HEAD: the same framing as GET, and the stream is never started', async () => {
+      const head = (path) => `HEAD ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+      const [r] = parseResponses((await rawExchange(s.port, head('/mixed'))).text, { headRequests: 1 });
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.headers['transfer-encoding'], ['chunked']);
+      assert.equal(r.body, '');
+      const [bad] = parseResponses((await rawExchange(s.port, head('/bad-first'))).text, { headRequests: 1 });
+      assert.equal(bad.status, 200, 'a HEAD never runs the generator, so its first chunk is not judged');
+    });
+
     test('the server is fine afterwards', async () => {
       assert.equal(await (await fetch(`${s.url}/mixed`, { headers: CLOSE })).text(), MIXED);
     });

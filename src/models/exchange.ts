@@ -48,9 +48,13 @@ export function callApp(ctx: ServerContext, req: Request): Reply | Promise<Reply
   return ahead(ctx, req, checked(ctx, req, r));
 }
 
-/** A streamed body's first chunk is read before the head goes out: a bad one is still a 500. */
+/**
+ * A streamed body's first chunk is read before the head goes out: a bad one
+ * is still a 500. Not for HEAD, whose body is never sent: the stream is not
+ * started at all (as the fetch adapter cancels a Response's for HEAD).
+ */
 function ahead(ctx: ServerContext, req: Request, reply: Reply): Reply | Promise<Reply> {
-  if (!streamsBody(reply)) return reply;
+  if (req.method === 'HEAD' || !streamsBody(reply)) return reply;
   return readFirstChunk(reply).catch((e: unknown) => failed(ctx, req, e));
 }
 

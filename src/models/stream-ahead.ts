@@ -12,7 +12,7 @@ import { chunkBytes, type Reply } from '../http/index.js';
 
 type Stream = AsyncIterable<unknown>;
 
-/** Does this reply carry a stream whose bytes would be sent? (Not for statuses without content.) */
+/** Does this reply carry a stream whose bytes would be sent? (Not for statuses without content; the caller leaves out HEAD.) */
 export function streamsBody(reply: Reply): boolean {
   const b = reply.body;
   if (b === null || typeof b !== 'object' || b instanceof Uint8Array || (b as { kind?: unknown }).kind === 'file') return false;
@@ -22,17 +22,17 @@ export function streamsBody(reply: Reply): boolean {
 
 /**
  * `reply` with its stream's first chunk already pulled and checked: the
- * same chunks follow, in order. A stream that ends at once becomes an empty
- * body (Content-Length: 0). Rejects — after letting the stream release what
- * it holds — when the first chunk is not a string or bytes, or the stream fails.
+ * same chunks follow, in order (and the framing stays a stream's, chunked,
+ * even when it ends at once). Rejects — after letting the stream release
+ * what it holds — when the first chunk is not a string or bytes, or the
+ * stream fails.
  */
 export async function readFirstChunk(reply: Reply): Promise<Reply> {
   const it = (reply.body as Stream)[Symbol.asyncIterator]();
   let first: IteratorResult<unknown>;
   try {
     first = await it.next();
-    if (first.done === true) return { ...reply, body: EMPTY };
-    return { ...reply, body: new ReadAhead(chunkBytes(first.value), it) as AsyncIterable<Uint8Array> };
+    return { ...reply, body: new ReadAhead(first.done === true ? null : chunkBytes(first.value), it) as AsyncIterable<Uint8Array> };
   } catch (e) {
     try {
       void it.return?.()?.catch(() => {});
@@ -43,9 +43,7 @@ export async function readFirstChunk(reply: Reply): Promise<Reply> {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** The first chunk, then the rest of the iterator; return() reaches the source (a client that left stops the stream). */
+/** The first chunk (null: it had ended), then the rest of the iterator; return() reaches the source (a client that left stops the stream). */
 class ReadAhead implements AsyncIterableIterator<unknown> {
   constructor(
     private first: Uint8Array | null,
