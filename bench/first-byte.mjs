@@ -44,9 +44,12 @@ export function startFourfold(args, { nodeFlags = [], env = {}, execPath = proce
   proc.stderr.setEncoding('utf8').on('data', (d) => (out += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fourfold ${args.join(' ')} did not start: ${out}`)), 20_000);
-    proc.stdout.on('data', () => {
+    // The listening line is on stderr (stdout is the access log's); either is read.
+    const ready = () => {
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (!m) return;
+      proc.stdout.off('data', ready);
+      proc.stderr.off('data', ready);
       clearTimeout(timer);
       resolve({
         port: Number(m[1]),
@@ -57,7 +60,9 @@ export function startFourfold(args, { nodeFlags = [], env = {}, execPath = proce
           return new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
         },
       });
-    });
+    };
+    proc.stdout.on('data', ready);
+    proc.stderr.on('data', ready);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`fourfold ${args.join(' ')} exited with ${code}: ${out}`));

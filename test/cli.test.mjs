@@ -22,7 +22,7 @@ const usageErrors = [
   [['serve', '--model', 'nope'], /unknown model 'nope'/],
   [['serve', '--model', 'fork'], /unknown model 'fork' \(choose: iterative, process, prefork, thread, threadpool, event-loop\)/],
   [['serve', '--port', 'abc'], /--port expects a whole number/],
-  [['serve', '--port', '70000'], /--port must be between 0 and 65535/],
+  [['serve', '--port', '70000'], /--port must be a whole number from 0 to 65535, got 70000/],
   [['serve', '--header-timeout', 'soon'], /--header-timeout expects a duration/],
   [['serve', '--max-body', '12 parsecs'], /--max-body expects a size/],
   [['serve', '--log', 'xml'], /--log must be combined, json or off/],
@@ -71,13 +71,14 @@ test('a missing root or app module: one line, exit 1', async () => {
 test('--port 0 prints the port it got; IPv6 works', async (t) => {
   const s = await startServer(['--host', '::1', 'test/fixtures/site']);
   t.after(() => s.stop());
-  assert.match(s.output().stdout, /^fourfold listening on http:\/\/\[::1\]:\d+ \(model: event-loop\)\n/);
+  assert.match(s.output().stderr, /^fourfold listening on http:\/\/\[::1\]:\d+ \(model: event-loop\)\n/m);
+  assert.equal(s.output().stdout, '', 'stdout is the access log\'s alone');
   const res = await fetch(`${s.url}/hello.txt`);
   assert.equal(await res.text(), 'Hello, fixture!\n');
 });
 
-test('the default root is the bundled demo site', async (t) => {
-  const s = await startServer([]);
+test('fourfold demo serves the bundled demo site', async (t) => {
+  const s = await startServer([], { command: 'demo' });
   t.after(() => s.stop());
   const res = await fetch(`${s.url}/`);
   assert.equal(res.status, 200);

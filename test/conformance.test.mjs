@@ -40,6 +40,7 @@ const serveArgs = (config) => {
   '--model', model,
   ...rest,
   '--app', ECHO_APP,
+  '--no-dir-listing', // the CLI lists directories by default; the cases (and the sans-I/O suite's serve()) expect none
   '--max-body', '65536',
   '--header-timeout', '2',
   '--idle-timeout', '2',

@@ -52,7 +52,7 @@ function watch(page) {
 
 test('demo site: renders, describes every model, and its live check reaches the server', { skip, timeout: 60_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
-  const server = await startServer([]); // no root: the bundled public/
+  const server = await startServer([], { command: 'demo' }); // the bundled public/
   t.after(() => server.stop());
   const browser = await chromium.launch(LAUNCH);
   t.after(() => browser.close());
@@ -114,7 +114,7 @@ test('demo site: renders, describes every model, and its live check reaches the 
 
 test('demo site: without JavaScript every model is still readable', { skip, timeout: 60_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
-  const server = await startServer([]);
+  const server = await startServer([], { command: 'demo' });
   t.after(() => server.stop());
   const browser = await chromium.launch(LAUNCH);
   t.after(() => browser.close());

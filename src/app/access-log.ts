@@ -74,9 +74,11 @@ export class AccessLog {
 
   /**
    * Record one response. `req` is null when the request could not be parsed;
-   * `line` is then what arrived of its request line, if anything.
+   * `line` is then what arrived of its request line, if anything (escaped in
+   * CLF, as nginx does). `bytes`: body bytes sent. `cut`: the response was cut
+   * short (the JSON line says "incomplete": true; CLF has no field for it).
    */
-  record(req: Request | null, remote: string, status: number, bytes: number, startedAt: number, line = ''): void {
+  record(req: Request | null, remote: string, status: number, bytes: number, startedAt: number, line = '', cut = false): void {
     if (this.format === 'off') return;
     const now = Date.now();
     let text: string;
@@ -94,6 +96,7 @@ export class AccessLog {
         userAgent: req?.header('user-agent') ?? null,
       };
       if (req === null && line !== '') entry.requestLine = line;
+      if (cut) entry.incomplete = true;
       if (this.who !== '') entry.worker = this.who;
       text = JSON.stringify(entry) + '\n';
     } else {

@@ -1,181 +1,127 @@
-// `fourfold serve [root] [flags]`: parse the flags, start the server, print
-// the one "listening" line, and stop cleanly on SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
-import { availableParallelism } from 'node:os';
-import { serve, UsageError, type ServeOptions } from '../serve.js';
+// `fourfold serve [root] [flags]` and `fourfold demo [flags]`: read the
+// flags, start the server, say where it listens, stop cleanly on the first
+// SIGINT/SIGTERM and at once on the second.
+//
+// Output: stdout carries the access log and nothing else (so `--log json | jq`
+// works); the listening line, notices and errors go to stderr.
+import { serve, DEMO_ROOT, UsageError, defaultTimeouts, type ServeOptions } from '../serve.js';
 import { MODELS } from '../models/index.js';
 import { guardProcess } from '../models/guard.js';
-import { parseDuration, parseSize, parseInteger } from './units.js';
+import { parseServeArgs } from './serve-args.js';
+import { StopSignals } from './shutdown.js';
+import { version } from './version.js';
+
+const pooled = MODELS.filter((m) => m.pool).map((m) => `${m.name} ${m.pool!.defaultSize}`).join(', ');
+const capped = MODELS.filter((m) => m.cap)
+  .map((m) => `  --${m.cap!.flag} <n>`.padEnd(28) + `${m.name}: most connections at once, one ${m.runsIn === 'processes' ? 'process' : 'thread'} each (default: ${m.cap!.default})`)
+  .join('\n');
 
 export const SERVE_HELP = `Usage: fourfold serve [root] [options]
+       fourfold demo [options]        (the bundled demo site)
 
-Serve the files under root (default: the bundled demo site) and/or a handler module.
+Serve the files under root (default: the current directory) and/or a handler
+module. With --app and no root, only the handler answers.
 
 Architecture
-  --model <name>          concurrency model (default: event-loop)
-${MODELS.map((m) => `                            ${m.name.padEnd(11)} ${m.summary}${m.available ? '' : ' (coming)'}`).join('\n')}
-  --poller <name>         event-loop poller: epoll | poll | select (default: epoll)
-  --workers <n|auto>      pooled models: workers sharing the port (${MODELS.filter((m) => m.pool).map((m) => `${m.name} ${m.pool!.defaultSize}`).join(', ')});
-                          auto = one per CPU
-${MODELS.filter((m) => m.cap).map((m) => `  --${m.cap!.flag} <n>`.padEnd(26) + `${m.name}: most connections at once, one ${m.runsIn === 'processes' ? 'process' : 'thread'} each (default: ${m.cap!.default})`).join('\n')}
-  --max-requests <n>      pooled processes/threads: replace a worker after n connections (default: 0, never)
+  --model <name>            concurrency model (default: event-loop)
+${MODELS.map((m) => `                              ${m.name.padEnd(11)} ${m.summary}${m.available ? '' : ' (coming)'}`).join('\n')}
+  --poller <name>           event-loop poller: epoll | poll | select (default: epoll)
+  --workers <n|auto>        pooled models: workers sharing the port (${pooled});
+                            auto = one per CPU
+${capped}
+  --max-requests <n>        pooled processes/threads: replace a worker after n connections (default: 0, never)
 
 Network
-  --host <address>        address to listen on (default: 127.0.0.1; ::1 or :: for IPv6)
-  --port <n>              port (default: 8080; 0 picks a free one and prints it)
-  --backlog <n>           listen(2) backlog (default: 511)
+  -a, --host <address>      address to listen on (default: 127.0.0.1; 0.0.0.0 or :: for all, ::1 for IPv6)
+  -p, --port <n>            port (default: 8080; 0 picks a free one and prints it)
+  --backlog <n>             listen(2) backlog (default: 511)
 
 Application
-  --app <module>          handler module: export default { fetch(request) } or { handle(req) }
-  --dir-listing           list directories that have no index.html
-  --cache-control <value> Cache-Control header for static files
-  --cors                  send Access-Control-Allow-Origin: * and answer preflights
-  --spa                   unknown non-file paths get index.html (single-page apps)
-  --no-compress           no gzip/brotli (precompressed or on the fly)
-  --follow-symlinks       allow symlinks that lead outside root
-  --dotfiles              serve files whose names start with a dot
+  --app <module>            handler module: export default { fetch(request) } or { handle(req) }
+  --handler-first           with --app and a root: ask the handler first (default: existing files first)
+  --no-dir-listing          do not list directories that have no index.html (listed by default)
+  --dir-listing             list them (the default; for scripts that say so)
+  --no-404-page             a 404.html in the root is not used as the body of 404s
+  --no-clean-urls           /about does not serve about.html
+  --cache-control <value>   Cache-Control header for static files
+  --cache-metadata <dur>    trust what is known of a file for this long without a stat
+                            (default: 0, every request sees edits at once)
+  --cors                    send Access-Control-Allow-Origin: * and answer preflights
+  --spa                     unknown non-file paths get index.html (single-page apps)
+  --no-compress             no gzip/brotli (precompressed or on the fly)
+  --follow-symlinks         allow symlinks that lead outside root
+  --dotfiles                serve files whose names start with a dot
 
 Timeouts and limits
-  --header-timeout <dur>  a request head must arrive within this, and a body
-                          must not stall longer (default: 10s)
-  --idle-timeout <dur>    keep-alive connections wait this long for a request (default: 5s)
-  --send-timeout <dur>    give up on a client that does not read for (default: 30s)
-  --handler-timeout <dur> the app must answer (or stream its next chunk) within this,
-                          else 503, or the connection is cut (default: 30s)
-  --max-target <size>     longest request-target, else 414 (default: 8k)
-  --max-header <size>     largest header section, else 431 (default: 16k)
-  --max-headers <n>       most header fields, else 431 (default: 100)
-  --max-body <size>       largest request body as sent, else 413 (default: 1mb, as nginx)
-  --max-body-memory <size> memory all request bodies of one worker may hold,
-                          beyond it a body gets 503 (default: 256mb)
+  --header-timeout <dur>    a request head must arrive within this, and a body
+                            must not stall longer (default: ${defaultTimeouts.headerMs / 1000}s)
+  --idle-timeout <dur>      keep-alive connections wait this long for a request (default: ${defaultTimeouts.idleMs / 1000}s)
+  --send-timeout <dur>      give up on a client that does not read for this long (default: ${defaultTimeouts.sendMs / 1000}s)
+  --handler-timeout <dur>   the app must answer (or stream its next chunk) within this,
+                            else 503, or the connection is cut (default: ${defaultTimeouts.handlerMs / 1000}s)
+  --shutdown-timeout <dur>  on Ctrl-C/SIGTERM, requests in flight may finish for this long,
+                            then they are cut; a second Ctrl-C stops at once (default: ${defaultTimeouts.shutdownMs / 1000}s)
+  --max-target <size>       longest request-target, else 414 (default: 8k)
+  --max-header <size>       largest header section, else 431 (default: 16k)
+  --max-headers <n>         most header fields, else 431 (default: 100)
+  --max-body <size>         largest request body as sent, else 413 (default: 1mb, as nginx)
+  --max-body-memory <size>  memory all request bodies of one worker may hold,
+                            beyond it a body gets 503 (default: 256mb)
 
 Output
-  --log <format>          access log on stdout: combined | json | off (default: combined)
-  --quiet                 no access log and no notices
-  -h, --help              this help
+  --log <format>            access log on stdout: combined | json | off (default: combined)
+  --quiet                   no access log and no notices (errors still go to stderr)
+  -h, --help                this help
+  -v, --version             print the version
 
+stdout carries only the access log; the "listening on" line, notices and
+errors go to stderr.
 Durations: 10, 2.5s, 500ms. Sizes: 16384, 16k, 10mb.
-Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad usage.`;
+Exit codes: 0 stopped cleanly, 1 could not start or failed, 2 bad usage,
+130 stopped at once by a second Ctrl-C.`;
 
-const OPTIONS = {
-  model: { type: 'string' },
-  poller: { type: 'string' },
-  workers: { type: 'string' },
-  'max-children': { type: 'string' },
-  'max-threads': { type: 'string' },
-  'max-requests': { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  backlog: { type: 'string' },
-  app: { type: 'string' },
-  'dir-listing': { type: 'boolean' },
-  'cache-control': { type: 'string' },
-  cors: { type: 'boolean' },
-  spa: { type: 'boolean' },
-  'no-compress': { type: 'boolean' },
-  'follow-symlinks': { type: 'boolean' },
-  dotfiles: { type: 'boolean' },
-  'header-timeout': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  'send-timeout': { type: 'string' },
-  'handler-timeout': { type: 'string' },
-  'max-target': { type: 'string' },
-  'max-header': { type: 'string' },
-  'max-headers': { type: 'string' },
-  'max-body': { type: 'string' },
-  'max-body-memory': { type: 'string' },
-  log: { type: 'string' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Turn argv into ServeOptions; throws UsageError with a one-line message. */
-export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(((e as Error).message.split('\n')[0] ?? 'bad arguments').replace(/\. To specify.*$/, ''));
-  }
-  const v = parsed.values;
-  if (v.help) return 'help';
-  if (parsed.positionals.length > 1) throw new UsageError(`expected at most one root directory, got: ${parsed.positionals.join(' ')}`);
-  try {
-    const o: ServeOptions = {};
-    if (parsed.positionals.length === 1) o.root = parsed.positionals[0];
-    if (v.model !== undefined) o.model = v.model;
-    if (v.poller !== undefined) o.poller = v.poller as ServeOptions['poller'];
-    if (v.workers !== undefined) o.workers = v.workers === 'auto' ? availableParallelism() : parseInteger('workers', v.workers, 1, 1024);
-    if (v['max-children'] !== undefined) o.maxChildren = parseInteger('max-children', v['max-children'], 1, 100_000);
-    if (v['max-threads'] !== undefined) o.maxThreads = parseInteger('max-threads', v['max-threads'], 1, 100_000);
-    if (v['max-requests'] !== undefined) o.maxRequests = parseInteger('max-requests', v['max-requests'], 0, 2 ** 31);
-    if (v.host !== undefined) o.host = v.host;
-    if (v.port !== undefined) o.port = parseInteger('port', v.port, 0, 65535);
-    if (v.backlog !== undefined) o.backlog = parseInteger('backlog', v.backlog, 1, 65535);
-    if (v.app !== undefined) o.app = v.app;
-    o.dirListing = v['dir-listing'] ?? false;
-    if (v['cache-control'] !== undefined) {
-      if (/[\r\n]/.test(v['cache-control'])) throw new RangeError('--cache-control must be one line');
-      o.cacheControl = v['cache-control'];
-    }
-    o.cors = v.cors ?? false;
-    o.spa = v.spa ?? false;
-    o.compress = !(v['no-compress'] ?? false);
-    o.followSymlinks = v['follow-symlinks'] ?? false;
-    o.dotfiles = v.dotfiles ?? false;
-    o.timeouts = {};
-    if (v['header-timeout'] !== undefined) o.timeouts.headerMs = parseDuration('header-timeout', v['header-timeout']);
-    if (v['idle-timeout'] !== undefined) o.timeouts.idleMs = parseDuration('idle-timeout', v['idle-timeout']);
-    if (v['send-timeout'] !== undefined) o.timeouts.sendMs = parseDuration('send-timeout', v['send-timeout']);
-    if (v['handler-timeout'] !== undefined) o.timeouts.handlerMs = parseDuration('handler-timeout', v['handler-timeout']);
-    o.limits = {};
-    if (v['max-target'] !== undefined) o.limits.maxTarget = parseSize('max-target', v['max-target']);
-    if (v['max-header'] !== undefined) o.limits.maxHeaderBytes = parseSize('max-header', v['max-header']);
-    if (v['max-headers'] !== undefined) o.limits.maxHeaderCount = parseInteger('max-headers', v['max-headers'], 1, 10000);
-    if (v['max-body'] !== undefined) o.limits.maxBody = parseSize('max-body', v['max-body']);
-    if (v['max-body-memory'] !== undefined) o.limits.maxBodyMemory = parseSize('max-body-memory', v['max-body-memory']);
-    if (v.log !== undefined) {
-      if (v.log !== 'combined' && v.log !== 'json' && v.log !== 'off') throw new RangeError(`--log must be combined, json or off, got '${v.log}'`);
-      o.log = v.log;
-    }
-    o.quiet = v.quiet ?? false;
-    return o;
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
-  }
+export interface ServeCommandOptions {
+  /** `fourfold demo`: the bundled demo site, no root of one's own. */
+  demo?: boolean;
 }
 
-export async function serveCommand(argv: string[]): Promise<number> {
-  const options = parseServeArgs(argv);
-  if (options === 'help') {
+/** What the command line means beyond what serve() assumes: the current directory and directory listings, as http-server and serve do. */
+function withCliDefaults(o: ServeOptions, demo: boolean): ServeOptions {
+  if (demo) {
+    if (o.root !== undefined) throw new UsageError(`fourfold demo serves the bundled demo site and takes no root (to serve '${o.root}': fourfold serve ${o.root})`);
+    return { ...o, root: DEMO_ROOT, dirListing: o.dirListing ?? true };
+  }
+  return { ...o, root: o.root ?? (o.app === undefined ? process.cwd() : null), dirListing: o.dirListing ?? true };
+}
+
+export async function serveCommand(argv: string[], { demo = false }: ServeCommandOptions = {}): Promise<number> {
+  const args = parseServeArgs(argv);
+  if (args.kind === 'help') {
     process.stdout.write(SERVE_HELP + '\n');
     return 0;
   }
-  // Signal handlers first: a signal that arrives during start-up or right
-  // after the listening line must still mean "stop cleanly".
-  let server: Awaited<ReturnType<typeof serve>> | null = null;
-  let stopRequested = false;
-  const stop = (signal: string) => {
-    if (stopRequested && server !== null) return;
-    stopRequested = true;
-    if (server === null) return; // closed as soon as it exists
-    if (!options.quiet) process.stderr.write(`fourfold: ${signal}: finishing in-flight requests, then exiting\n`);
-    void server.close();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  guardProcess();
-  server = await serve(options);
-  const workers = server.workers > 1 ? `, ${server.workers} workers` : '';
-  process.stdout.write(`fourfold listening on ${server.url} (model: ${server.model}${workers})\n`);
-  if (!options.quiet) {
-    // Say what is running, in the lecture's terms: the model is visible, not just named.
-    const info = MODELS.find((m) => m.name === server.model);
-    const poller = info?.name === 'event-loop' ? ` (poller: ${options.poller ?? 'epoll'})` : '';
-    process.stderr.write(`fourfold: ${info?.name}${poller}: ${info?.summary}; pid ${process.pid}\n`);
+  if (args.kind === 'version') {
+    process.stdout.write(version() + '\n');
+    return 0;
   }
-  if (stopRequested) void server.close();
+  const options = withCliDefaults(args.options, demo);
+  const quiet = options.quiet === true;
+  const say = (line: string) => {
+    if (!quiet) process.stderr.write(`fourfold: ${line}\n`);
+  };
+  // Signal handlers first: a signal that arrives during start-up must still mean "stop cleanly".
+  // (An invalid --shutdown-timeout is refused by serve() before any signal could use it.)
+  const signals = new StopSignals(options.timeouts?.shutdownMs ?? defaultTimeouts.shutdownMs, say);
+  guardProcess();
+  const server = await serve(options);
+  const workers = server.workers > 1 ? `, ${server.workers} workers` : '';
+  // stderr, like every message: stdout is the access log's alone.
+  process.stderr.write(`fourfold listening on ${server.url} (model: ${server.model}${workers})\n`);
+  // Say what is running, in the lecture's terms: the model is visible, not just named.
+  const info = MODELS.find((m) => m.name === server.model);
+  const poller = info?.name === 'event-loop' ? ` (poller: ${options.poller ?? 'epoll'})` : '';
+  say(`${info?.name}${poller}: ${info?.summary}; pid ${process.pid}`);
+  signals.serving(server);
   try {
     await server.done;
   } catch (e) {

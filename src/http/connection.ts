@@ -14,6 +14,7 @@ import { ChunkedDecoder } from './chunked.js';
 import { BodyBuffer, BodyBudget } from './body.js';
 import { ParsedRequest } from './request.js';
 import { headOverflow, type Limits } from './limits.js';
+import { TCHAR } from './chars.js';
 
 export const enum Event {
   /** Nothing complete yet: receive more bytes and feed() them. */
@@ -58,6 +59,8 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The longest request line kept for the access log of a request that failed (nginx keeps its header buffer's worth). */
+const LOGGED_LINE_MAX = 2048;
 /** The interim response to "Expect: 100-continue" (RFC 9110 §10.1.1). */
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const latin1 = (b: Buffer, from: number, to: number): string =>
@@ -76,6 +79,8 @@ export class HttpConnection {
   requests = 0;
   remoteAddress = '';
   remotePort = 0;
+  /** The last request could not be HTTP: its first bytes were a TLS handshake (an https:// URL sent to this plain port). */
+  sawTls = false;
 
   private state = State.Idle;
   // Unconsumed input: either the caller's buffer (only during feed/next) or our own copy.
@@ -91,6 +96,7 @@ export class HttpConnection {
   private body: BodyBuffer | null = null; // null while none is kept (no body, or one being discarded)
   private bodyRemaining = 0;
   private chunked: ChunkedDecoder | null = null;
+  private failedLine = ''; // what arrived of the request line of a request that failed
 
   /**
    * Decide, once a request's head is complete, whether its body is kept for
@@ -176,6 +182,27 @@ export class HttpConnection {
     return this.state === State.Closed;
   }
 
+  /**
+   * The request line of the request in progress, as far as it arrived, for
+   * the access log of an answer that has no parsed request (a 400, a 408):
+   * the text up to its CRLF, at most LOGGED_LINE_MAX bytes, as latin1 (the
+   * log escapes control bytes). "" when nothing of it arrived.
+   */
+  get requestLine(): string {
+    if (this.error !== null) return this.failedLine;
+    if (this.state === State.Idle) return this.lineAt(this.pos);
+    if (this.state === State.Body) return `${this.request.method} ${this.request.target} HTTP/1.${this.request.minor}`;
+    return '';
+  }
+
+  private lineAt(from: number): string {
+    const src = this.src;
+    const to = Math.min(this.end, from + LOGGED_LINE_MAX);
+    let i = from;
+    while (i < to && src[i] !== 0x0d && src[i] !== 0x0a) i++;
+    return latin1(src, from, i);
+  }
+
   /** The bytes to send for a Continue event: the interim "100 Continue" response. */
   continueResponse(): Buffer {
     return CONTINUE;
@@ -244,6 +271,7 @@ export class HttpConnection {
   }
 
   private failWith(e: HttpError): Event {
+    this.failedLine = this.requestLine; // before the input is dropped
     this.clientClosing = false; // what else is on the way is anyone's guess
     this.releaseBody();
     this.chunked = null;
@@ -267,6 +295,15 @@ export class HttpConnection {
     const start = this.pos;
     const end = this.end;
     if (start === end || (end - start === 1 && src[start] === 0x0d)) return this.waitForMore();
+    // A request line begins with a method, a token: any other first byte (binary
+    // garbage, a TLS ClientHello on the plain port) can never become a request,
+    // so it is refused now rather than at the header timeout. CR and LF have
+    // their own rules (empty lines before a request, bare LF) below.
+    const first = src[start]!;
+    if (TCHAR[first] !== 1 && first !== 0x0d && first !== 0x0a) {
+      this.sawTls = first === 0x16 && (end - start === 1 || src[start + 1] === 0x03);
+      return this.fail(400, this.sawTls ? 'this port speaks plain HTTP, not TLS (use an http:// URL)' : 'this is not an HTTP request');
+    }
 
     // Find CRLF CRLF; every LF must follow a CR (bare LF is refused: strict reading of §2.2).
     let i = this.scanFrom > start ? this.scanFrom : start;
@@ -316,6 +353,7 @@ export class HttpConnection {
         this.body = new BodyBuffer(this.budget, length);
         if (!this.body.start()) {
           this.body = null;
+          this.state = State.Body; // (the head is read: its request line is the one to log)
           return this.fail(503, 'the server is out of memory for request bodies');
         }
       }

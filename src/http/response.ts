@@ -33,6 +33,8 @@ export class Outgoing {
   status = 0;
   /** Body bytes this response carries (for the access log); -1 while unknown. */
   bodyLength = 0;
+  /** How many bytes of `head` are the status line and fields (the rest of it, if any, is body): what was sent beyond them is body. */
+  headLength = 0;
   /**
    * `head` lies in a buffer shared by every response on this thread and is
    * valid only until the next encodeResponse(): send it now, or copy what
@@ -59,12 +61,26 @@ export class Outgoing {
   }
 }
 
-function chunkBytes(chunk: unknown): Uint8Array {
+/**
+ * One chunk of a streamed body as bytes: strings as UTF-8, any ArrayBuffer
+ * view (or ArrayBuffer) as its bytes, without copying. Anything else is a
+ * TypeError that says what it was.
+ */
+export function chunkBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new TypeError(`a response body chunk must be a string or bytes, not ${chunk === null ? 'null' : typeof chunk}`);
+  throw new TypeError(`a response body chunk must be a string or bytes (a Uint8Array, Buffer or other ArrayBuffer view), not ${kindOf(chunk)}`);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return typeof v === 'undefined' ? 'undefined' : `a ${typeof v} (${String(v).slice(0, 40)})`;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -73,6 +89,24 @@ const SERVER = 'Server: fourfold\r\n';
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/**
+ * The reason phrases of RFC 9110 §15, which Node's STATUS_CODES does not
+ * follow everywhere (413 is "Content Too Large" since RFC 9110, not "Payload
+ * Too Large"; 422 "Unprocessable Content", not "Unprocessable Entity"), and
+ * which must not change with the Node version. Other codes (429, 451…) come
+ * from STATUS_CODES.
+ */
+const RFC_9110_REASONS: Readonly<Record<number, string>> = {
+  100: 'Continue', 101: 'Switching Protocols',
+  200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-Authoritative Information', 204: 'No Content', 205: 'Reset Content', 206: 'Partial Content',
+  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
+  407: 'Proxy Authentication Required', 408: 'Request Timeout', 409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
+  413: 'Content Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 417: 'Expectation Failed',
+  421: 'Misdirected Request', 422: 'Unprocessable Content', 426: 'Upgrade Required',
+  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
 
 const statusLines = new Map<number, string>();
 function statusLine(status: number, reason: string | undefined): string {
@@ -84,14 +118,14 @@ function statusLine(status: number, reason: string | undefined): string {
   }
   let line = statusLines.get(status);
   if (line === undefined) {
-    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+    line = `HTTP/1.1 ${status} ${RFC_9110_REASONS[status] ?? STATUS_CODES[status] ?? ''}\r\n`;
     statusLines.set(status, line);
   }
   return line;
 }
 
 export function reasonPhrase(status: number): string {
-  return STATUS_CODES[status] ?? 'Unknown';
+  return RFC_9110_REASONS[status] ?? STATUS_CODES[status] ?? 'Unknown';
 }
 
 /** Statuses that never have content (RFC 9110 §6.4.1). */
@@ -218,10 +252,12 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
       }
       out.head = enc.full;
       out.bodyLength = length;
+      out.headLength = enc.full.length - (body === null ? 0 : length);
       return;
     }
     const head = headString(status, reply.reason, date, fields, length, omitsLength(status), connectionField(out.close, minor));
     out.bodyLength = isHead ? 0 : length;
+    out.headLength = head.length; // latin1: one byte per character
     if (isHead || body === null || length === 0) out.head = Buffer.from(head, 'latin1');
     else if (length <= INLINE_BODY_MAX) out.head = join(head, body, out);
     else {
@@ -239,6 +275,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
     const noBody = forbidsBody(status);
     const length = noBody ? 0 : file.length;
     out.head = Buffer.from(headString(status, reply.reason, date, fields, length, omitsLength(status), connectionField(out.close, minor)), 'latin1');
+    out.headLength = out.head.length;
     out.bodyLength = isHead || noBody ? 0 : length;
     if (!isHead && !noBody && length > 0) out.file = file;
     return;
@@ -249,6 +286,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
   if (forbidsBody(status)) {
     out.close = !conn.keepAlive;
     out.head = Buffer.from(headString(status, reply.reason, date, fields, 0, omitsLength(status), connectionField(out.close, minor)), 'latin1');
+    out.headLength = out.head.length;
     out.bodyLength = 0;
     return;
   }
@@ -258,6 +296,7 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
   if (out.chunked) head += 'Transfer-Encoding: chunked\r\n';
   head += connectionField(out.close, minor) + '\r\n';
   out.head = Buffer.from(head, 'latin1');
+  out.headLength = out.head.length;
   out.bodyLength = -1;
   if (!isHead) out.stream = stream;
 }

@@ -20,6 +20,8 @@ import { releaseConnFd } from './thread-wake.js';
 const recvBuffer = Buffer.allocUnsafe(64 * 1024);
 
 class SendTimeout extends Error {}
+/** The shutdown timeout ran out while this response was still being sent: it is cut (the notice says so once). */
+class ShutdownCut extends Error {}
 
 /** What a connection inherits from the listening socket it was accepted on (Linux copies these options). */
 export interface Inherited {
@@ -135,8 +137,9 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
     }
   } catch (e) {
     // A peer that resets or vanishes mid-send is normal life for a server.
-    if (!(e instanceof SendTimeout) && !(e instanceof sys.SysError && PEER_GONE.has(e.code))) {
-      ctx.notice(`connection ${conn.remoteAddress}:${conn.remotePort}: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof ShutdownCut) ctx.notice(`shutdown timeout (${ctx.timeouts.shutdownMs} ms) reached: cut the response in flight to ${conn.remoteAddress}:${conn.remotePort}`);
+    else if (!(e instanceof SendTimeout) && !(e instanceof sys.SysError && PEER_GONE.has(e.code))) {
+      ctx.error(`connection ${conn.remoteAddress}:${conn.remotePort}: ${e instanceof Error ? e.message : String(e)}`);
     }
   } finally {
     row[Cell.State] = WorkerState.Closing;
@@ -152,11 +155,13 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
   async function respond(reply: Reply, req: Request | null, startedAt: number): Promise<void> {
     reply = prepare(ctx, conn, reply, out);
     row[Cell.State] = WorkerState.Writing;
-    let sent = 0;
+    const sent = { bytes: 0 };
+    let complete = false;
     try {
-      sent = await writeOutgoing(fd, out, timeouts);
+      await writeOutgoing(fd, out, ctx, sent);
+      complete = true;
     } finally {
-      finish(ctx, conn, req, reply, out, startedAt, sent);
+      finish(ctx, conn, req, reply, out, startedAt, sent.bytes, !complete);
     }
   }
 }
@@ -170,7 +175,8 @@ const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ENOTCONN', 'ETIMEDOUT']);
  * the socket goes non-blocking and we block in poll() for writability,
  * with the send timeout as poll's limit.
  */
-function sendFile(fd: number, f: { fd: number; offset: number; length: number }, sendMs: number): number {
+function sendFile(fd: number, f: { fd: number; offset: number; length: number }, ctx: ServerContext, sent: Sent): void {
+  const sendMs = ctx.timeouts.sendMs;
   let offset = f.offset;
   let left = f.length;
   sys.setNonBlocking(fd, true);
@@ -191,24 +197,28 @@ function sendFile(fd: number, f: { fd: number; offset: number; length: number },
       if (n === 0) break; // the file shrank under us: nothing more to send
       offset += n;
       left -= n;
+      sent.bytes += n;
+      if (ctx.pastShutdownDeadline) throw new ShutdownCut();
     }
   } finally {
     sys.setNonBlocking(fd, false);
   }
   if (left > 0) throw new Error('file shorter than announced; connection closed');
-  return f.length;
 }
 const writable = new sys.PollSet(1);
 
-/** Send one response completely; returns the bytes written. */
-async function writeOutgoing(fd: number, out: Outgoing, { sendMs, handlerMs }: { sendMs: number; handlerMs: number }): Promise<number> {
-  let total = 0;
-  if (out.body !== null) {
-    writeVector(fd, [out.head, out.body]);
-    total += out.body.length;
-  } else writeAll(fd, out.head, 0, out.head.length, out.file !== null);
+/** Bytes written so far for one response, head included (kept when a write fails half-way, for the log). */
+interface Sent {
+  bytes: number;
+}
 
-  if (out.file !== null) total += sendFile(fd, out.file, sendMs);
+/** Send one response completely, counting into `sent`. */
+async function writeOutgoing(fd: number, out: Outgoing, ctx: ServerContext, sent: Sent): Promise<void> {
+  const { handlerMs } = ctx.timeouts;
+  if (out.body !== null) writeVector(fd, [out.head, out.body], sent);
+  else writeAll(fd, out.head, 0, out.head.length, sent, out.file !== null);
+
+  if (out.file !== null) sendFile(fd, out.file, ctx, sent);
 
   if (out.stream !== null) {
     const chunks = out.stream[Symbol.asyncIterator]();
@@ -219,39 +229,39 @@ async function writeOutgoing(fd: number, out: Outgoing, { sendMs, handlerMs }: {
         if (next === TIMED_OUT) throw new Error(`response stream produced nothing for ${handlerMs} ms; connection cut`);
         if (next.done === true) break;
         const pieces = out.frame(next.value);
-        if (pieces.length === 0) continue;
-        writeVector(fd, pieces);
-        total += pieces[out.chunked ? 1 : 0].length;
+        if (pieces.length > 0) writeVector(fd, pieces, sent);
+        if (ctx.pastShutdownDeadline) throw new ShutdownCut();
       }
     } catch (e) {
       void chunks.return?.()?.catch(() => {});
       throw e;
     }
     const last = out.end();
-    if (last !== null) writeAll(fd, last, 0, last.length);
+    if (last !== null) writeAll(fd, last, 0, last.length, sent);
   }
-  return total + out.head.length;
 }
 
 /** `more`: a sendfile follows at once, so let headers and file data share a segment (MSG_MORE). */
-function writeAll(fd: number, buf: Uint8Array, offset: number, length: number, more = false): void {
+function writeAll(fd: number, buf: Uint8Array, offset: number, length: number, sent: Sent | null = null, more = false): void {
   while (length > 0) {
     const n = sys.send(fd, buf, offset, length, more);
     if (n === sys.WOULD_BLOCK) throw new SendTimeout();
     if (n === sys.INTERRUPTED) continue;
     offset += n;
     length -= n;
+    if (sent !== null) sent.bytes += n;
   }
 }
 
 /** Gather-write several buffers, carrying on after partial writes. */
-function writeVector(fd: number, bufs: Uint8Array[]): void {
+function writeVector(fd: number, bufs: Uint8Array[], sent: Sent): void {
   let first = 0;
   let offset = 0;
   while (first < bufs.length) {
     const n = sys.sendv(fd, first === 0 ? bufs : bufs.slice(first), bufs.length - first, offset);
     if (n === sys.WOULD_BLOCK) throw new SendTimeout();
     if (n === sys.INTERRUPTED) continue;
+    sent.bytes += n;
     let left = n;
     while (first < bufs.length && left >= bufs[first].length - offset) {
       left -= bufs[first].length - offset;

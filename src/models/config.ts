@@ -4,15 +4,19 @@
 //    with defaults, and plain data — so it can be handed to a worker process
 //    (as JSON) or a worker thread (structured clone), which builds its own
 //    context from it and loads the app itself.
-// resolveConfig() is the one place where options are validated.
+// resolveConfig() is the one place where options are validated (with the
+// model-specific checks of chooseModel in ./index.ts): every option, its
+// type and range, and unknown keys — whether they come from serve() or from
+// the command line, which only parses its flags into ServeOptions.
 import { existsSync, statSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
-import { defaultLimits, type Limits } from '../http/index.js';
+import { defaultLimits, isFieldValue, type Limits } from '../http/index.js';
 import type { LogFormat } from '../app/access-log.js';
 import type { StaticOptions } from '../app/static/index.js';
 import type { PollerName } from './event-loop/pollers/names.js';
+import { didYouMean } from './suggest.js';
 
 /** The bundled demo site, served when neither a root nor an app is given. */
 export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
@@ -30,9 +34,14 @@ export interface Timeouts {
    * is cut. A handler that never settles cannot hold a connection forever.
    */
   handlerMs: number;
+  /**
+   * On a graceful stop (SIGINT, SIGTERM, close()), the requests in flight
+   * may take this long to finish; then their connections are cut. 0: cut at once.
+   */
+  shutdownMs: number;
 }
 
-export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000, handlerMs: 30_000 });
+export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ headerMs: 10_000, idleMs: 5_000, sendMs: 30_000, handlerMs: 30_000, shutdownMs: 10_000 });
 
 /** Static-file choices, as serve() takes them (the root is separate). */
 export type StaticChoices = Omit<StaticOptions, 'root'>;
@@ -96,10 +105,38 @@ export interface ServerConfig {
   quiet: boolean;
 }
 
-/** A mistake in the options: the CLI prints the message and exits with 2. */
-export class UsageError extends Error {}
+/**
+ * How a message names an option: as serve() takes it ("timeouts.headerMs")
+ * or as the command line spells it ("--header-timeout").
+ */
+export type Naming = (option: string) => string;
+const asKey: Naming = (option) => option;
+const asFlag: Naming = (option) => OPTIONS[option]?.flag ?? option;
+
+/**
+ * A mistake in the options: the CLI prints the message and exits with 2.
+ * The message names options as serve() takes them; `cliMessage` names them
+ * as the command line spells them, so each caller reads its own words.
+ */
+export class UsageError extends Error {
+  readonly #render: (name: Naming) => string;
+
+  constructor(message: string | ((name: Naming) => string)) {
+    const render = typeof message === 'string' ? () => message : message;
+    super(render(asKey));
+    this.#render = render;
+  }
+
+  /** The message with every option named by its flag (--header-timeout, not timeouts.headerMs). */
+  get cliMessage(): string {
+    return this.#render(asFlag);
+  }
+}
+UsageError.prototype.name = 'UsageError';
+
 /** The server cannot start (missing root, port in use…): the CLI exits with 1. */
 export class StartError extends Error {}
+StartError.prototype.name = 'StartError';
 
 /**
  * What resolveConfig needs to know of the chosen model (its row in the model
@@ -115,11 +152,144 @@ export interface ModelShape {
   readonly cap?: { readonly flag: 'max-children' | 'max-threads'; readonly default: number };
 }
 
+// ── The options: how each is checked, and its flag ──────────────────────────
+
+/** What is wrong with a value ("must be …, got …"), or null when it is fine. */
+type Check = (value: unknown) => string | null;
+
+interface OptionSpec {
+  /** The command-line flag that sets it; null when only serve() takes it. */
+  readonly flag: string | null;
+  readonly check: Check;
+}
+
+const DAY_MS = 86_400_000;
+const TIB = 2 ** 40;
+
+/** A value as a message shows it. */
+function show(v: unknown, unit = ''): string {
+  if (typeof v === 'string') return /[\x00-\x1f\x7f]/.test(v) ? JSON.stringify(v) : `'${v}'`; // a message stays one line
+  if (typeof v === 'number') return Number.isFinite(v) ? `${v}${unit}` : String(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
+}
+
+const whole = (min: number, max: number): Check => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `must be a whole number from ${min} to ${max}, got ${show(v)}`;
+
+const duration = (min: number): Check => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= DAY_MS ? null : `must be a duration from ${min} ms to 24 h (${DAY_MS} ms), got ${show(v, ' ms')}`;
+
+const size = (min: number): Check => (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= TIB ? null : `must be a size in bytes from ${min} to 1 TiB, got ${show(v, ' bytes')}`;
+
+const bool: Check = (v) => (typeof v === 'boolean' ? null : `must be true or false, got ${show(v)}`);
+
+const oneOf = (values: readonly string[]): Check => (v) =>
+  typeof v === 'string' && values.includes(v) ? null : `must be ${values.slice(0, -1).join(', ')} or ${values.at(-1)}, got ${show(v)}${typeof v === 'string' ? didYouMean(v, values) : ''}`;
+
+const nullableString = (what: string): Check => (v) => (v === null || typeof v === 'string' ? null : `must be ${what}, got ${show(v)}`);
+
+// Checked by chooseModel (models/index.ts), which knows the models; listed here for the names.
+const byModel: Check = () => null;
+
+const OPTIONS: Record<string, OptionSpec> = {
+  root: { flag: 'root', check: nullableString('a directory path') },
+  app: {
+    flag: '--app',
+    check: (v) => (v === null || ['string', 'object', 'function'].includes(typeof v) ? null : `must be a module path, or an object with fetch() or handle(), got ${show(v)}`),
+  },
+  model: { flag: '--model', check: byModel },
+  poller: { flag: '--poller', check: byModel },
+  workers: { flag: '--workers', check: byModel },
+  maxChildren: { flag: '--max-children', check: byModel },
+  maxThreads: { flag: '--max-threads', check: byModel },
+  maxRequests: { flag: '--max-requests', check: byModel },
+  host: {
+    flag: '--host',
+    check: (v) =>
+      typeof v === 'string' && (v === 'localhost' || isIP(v.replace(/^\[(.*)\]$/, '$1')) !== 0)
+        ? null
+        : `must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or localhost, got ${show(v)}`,
+  },
+  port: { flag: '--port', check: whole(0, 65535) },
+  backlog: { flag: '--backlog', check: whole(1, 65535) },
+  order: { flag: '--handler-first', check: oneOf(['files-first', 'handler-first']) },
+  dirListing: { flag: '--dir-listing', check: bool },
+  cacheControl: {
+    flag: '--cache-control',
+    check: (v) => (typeof v === 'string' && v !== '' && isFieldValue(v) ? null : `must be a header value on one line (like 'public, max-age=3600'), got ${show(v)}`),
+  },
+  cors: { flag: '--cors', check: bool },
+  spa: { flag: '--spa', check: bool },
+  compress: { flag: '--no-compress', check: bool },
+  followSymlinks: { flag: '--follow-symlinks', check: bool },
+  dotfiles: { flag: '--dotfiles', check: bool },
+  notFoundPage: { flag: '--no-404-page', check: bool },
+  cleanUrls: { flag: '--no-clean-urls', check: bool },
+  cacheMetadataMs: { flag: '--cache-metadata', check: duration(0) },
+  memoryMaxBytes: { flag: null, check: size(0) },
+  'timeouts.headerMs': { flag: '--header-timeout', check: duration(1) },
+  'timeouts.idleMs': { flag: '--idle-timeout', check: duration(1) },
+  'timeouts.sendMs': { flag: '--send-timeout', check: duration(1) },
+  'timeouts.handlerMs': { flag: '--handler-timeout', check: duration(1) },
+  'timeouts.shutdownMs': { flag: '--shutdown-timeout', check: duration(0) },
+  'limits.maxTarget': { flag: '--max-target', check: size(1) },
+  'limits.maxHeaderBytes': { flag: '--max-header', check: size(1) },
+  'limits.maxHeaderCount': { flag: '--max-headers', check: whole(1, 10_000) },
+  'limits.maxBody': { flag: '--max-body', check: size(0) },
+  'limits.maxBodyMemory': { flag: '--max-body-memory', check: size(1) },
+  log: { flag: '--log', check: oneOf(['combined', 'json', 'off']) },
+  quiet: { flag: '--quiet', check: bool },
+};
+const GROUPS = ['timeouts', 'limits'] as const;
+const TOP_KEYS = [...Object.keys(OPTIONS).filter((k) => !k.includes('.')), ...GROUPS];
+
+/** The flag that sets an option (for the CLI's help and its consistency test), or undefined. */
+export function flagOf(option: string): string | undefined {
+  return OPTIONS[option]?.flag ?? undefined;
+}
+
+/**
+ * Check every option's type and range, and refuse keys that are not options
+ * (with the closest known one). Throws UsageError. The model-specific options
+ * are chooseModel's (they depend on the model).
+ */
+export function checkOptions(options: unknown): asserts options is ServeOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new UsageError(`serve() takes an options object, got ${show(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!TOP_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'${didYouMean(key, TOP_KEYS)}`);
+  }
+  for (const group of GROUPS) {
+    const g = o[group];
+    if (g === undefined) continue;
+    if (typeof g !== 'object' || g === null || Array.isArray(g)) {
+      throw new UsageError(`${group} must be an object like { ${group === 'timeouts' ? 'headerMs: 10000' : 'maxBody: 1048576'} }, got ${show(g)}`);
+    }
+    const known = Object.keys(OPTIONS).filter((k) => k.startsWith(group + '.')).map((k) => k.slice(group.length + 1));
+    for (const key of Object.keys(g)) {
+      if (!known.includes(key)) throw new UsageError(`unknown option '${group}.${key}'${didYouMean(key, known).replace(/mean (\w+)/, `mean ${group}.$1`)}`);
+    }
+  }
+  for (const [key, spec] of Object.entries(OPTIONS)) {
+    const dot = key.indexOf('.');
+    const value = dot < 0 ? o[key] : (o[key.slice(0, dot)] as Record<string, unknown> | undefined)?.[key.slice(dot + 1)];
+    if (value === undefined) continue;
+    const wrong = spec.check(value);
+    if (wrong !== null) throw new UsageError((name) => `${name(key)} ${wrong}`);
+  }
+}
+
 /** Check the model-independent options and resolve them into a ServerConfig. Throws UsageError or StartError. */
 export function resolveConfig(options: ServeOptions, model: ModelShape): ServerConfig {
+  checkOptions(options);
   const appOption = options.app ?? null;
   if (appOption !== null && typeof appOption !== 'string' && !runsHere(model, options)) {
-    throw new UsageError(`model '${model.name}' loads the app in each worker: pass the app as a module path, not a value`);
+    throw new UsageError((name) => `model '${model.name}' loads the app in each worker: pass ${name('app')} as a module path, not a value`);
   }
   let root = options.root ?? null;
   if (root === null && appOption === null) root = DEMO_ROOT;
@@ -129,10 +299,6 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
     if (!statSync(abs).isDirectory()) throw new StartError(`root is not a directory: ${root}`);
     root = realpathSync(abs);
   }
-  const host = options.host ?? '127.0.0.1';
-  if (host !== 'localhost' && isIP(host.replace(/^\[(.*)\]$/, '$1')) === 0) {
-    throw new UsageError(`--host must be an IPv4 or IPv6 address or localhost, got '${host}'`);
-  }
   const { dirListing, cacheControl, cors, spa, compress, followSymlinks, dotfiles, notFoundPage, cleanUrls, cacheMetadataMs, memoryMaxBytes } = options;
   return {
     model: model.name,
@@ -141,7 +307,7 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
     maxChildren: options.maxChildren ?? (model.cap?.flag === 'max-children' ? model.cap.default : 0),
     maxThreads: options.maxThreads ?? (model.cap?.flag === 'max-threads' ? model.cap.default : 0),
     maxRequests: options.maxRequests ?? 0,
-    host,
+    host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
     backlog: options.backlog ?? 511,
     root,

@@ -23,6 +23,11 @@ export class ServerContext {
   readonly row: Float64Array;
   /** Server messages (not the access log), to stderr unless quiet. Never throws. */
   readonly notice: (message: string) => void;
+  /**
+   * Errors — a handler that failed, a stream that broke — to stderr always,
+   * --quiet or not: a 500 must leave a trace somewhere. Never throws.
+   */
+  readonly error: (message: string) => void = notice;
   private readonly stopFlag: Int32Array;
 
   constructor(
@@ -70,8 +75,22 @@ export class ServerContext {
   /** Ask every worker holding the flag to stop; in this thread, the whenStopping() promise resolves. */
   stop(): void {
     Atomics.store(this.stopFlag, 0, 1);
+    this.stopSeenAt ??= Date.now();
     this.stopped?.();
   }
+
+  /**
+   * A stop was asked longer ago than the shutdown timeout (--shutdown-timeout):
+   * what is still in flight is to be cut. The clock starts when this thread
+   * first learns of the stop (a worker thread's flag is set by its master).
+   */
+  get pastShutdownDeadline(): boolean {
+    if (!this.stopping) return false;
+    const now = Date.now();
+    this.stopSeenAt ??= now;
+    return now - this.stopSeenAt >= this.timeouts.shutdownMs;
+  }
+  private stopSeenAt: number | null = null;
 
   /** Resolves once stop() was called in this thread (a master waits on it instead of polling the flag). */
   whenStopping(): Promise<void> {

@@ -35,7 +35,8 @@ export interface DispatchOptions {
   onStop?: () => void;
 }
 
-const STOP_GRACE_MS = 15_000;
+/** After the shutdown timeout, workers get this long to cut what is in flight and exit before they are killed. */
+const KILL_AFTER_MS = 2_000;
 const OUT_OF_FDS_PAUSE_MS = 100;
 const SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
@@ -107,7 +108,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
   poll.close();
   o.onStop?.();
   for (const w of running) w.stop();
-  const killer = setTimeout(() => running.forEach((w) => w.kill()), STOP_GRACE_MS);
+  const killer = setTimeout(() => running.forEach((w) => w.kill()), ctx.timeouts.shutdownMs + KILL_AFTER_MS);
   while (running.size > 0) await Promise.race([...running].map((w) => w.exited));
   clearTimeout(killer);
   row[Cell.State] = WorkerState.Stopped;

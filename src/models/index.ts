@@ -9,7 +9,8 @@
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import type { Handoff } from './handoff.js';
-import { UsageError, type ModelShape, type ServeOptions } from './config.js';
+import { UsageError, checkOptions, type ModelShape, type ServeOptions } from './config.js';
+import { closest } from './suggest.js';
 import { POLLERS } from './event-loop/pollers/names.js';
 
 export interface ModelModule {
@@ -85,35 +86,49 @@ export function findModel(name: string): ModelInfo | undefined {
 
 /** The model named in `options`, after checking the options that belong to some models only. Throws UsageError. */
 export function chooseModel(options: ServeOptions): ModelInfo {
+  checkOptions(options); // types, ranges and unknown keys first: a misspelt key must not be silently ignored
   const name = options.model ?? 'event-loop';
-  const model = findModel(name);
-  if (model === undefined) throw new UsageError(`unknown model '${name}' (choose: ${MODELS.map((m) => m.name).join(', ')})`);
+  const model = typeof name === 'string' ? findModel(name) : undefined;
+  const list = (test: (m: ModelInfo) => boolean) => MODELS.filter(test).map((m) => m.name);
+  if (model === undefined) {
+    const names = list(() => true);
+    throw new UsageError(`unknown model ${show(name)} (${typeof name === 'string' ? suggest(name, names) : ''}choose: ${names.join(', ')})`);
+  }
   if (!model.available) {
-    throw new UsageError(`model '${name}' is not available yet (available: ${MODELS.filter((m) => m.available).map((m) => m.name).join(', ')})`);
+    throw new UsageError(`model '${model.name}' is not available yet (available: ${list((m) => m.available).join(', ')})`);
   }
-  const only = (flag: string, names: string[]) => new UsageError(`${flag} applies to --model ${names.join(' or ')}, not ${model.name}`);
-  const names = (test: (m: ModelInfo) => boolean) => MODELS.filter(test).map((m) => m.name);
+  const only = (option: string, names: string[]) => new UsageError((n) => `${n(option)} applies to ${n('model')} ${names.join(' or ')}, not ${model.name}`);
   if (options.poller !== undefined) {
-    if (model.name !== 'event-loop') throw only('--poller', ['event-loop']);
-    if (!POLLERS.includes(options.poller)) throw new UsageError(`unknown poller '${options.poller}' (choose: ${POLLERS.join(', ')})`);
-  }
-  if (options.workers !== undefined) {
-    if (model.pool === undefined) throw only('--workers', names((m) => m.pool !== undefined));
-    if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 1024) {
-      throw new UsageError(`--workers must be a whole number from 1 to 1024 or auto, got ${options.workers}`);
+    if (model.name !== 'event-loop') throw only('poller', ['event-loop']);
+    if (!POLLERS.includes(options.poller)) {
+      throw new UsageError(`unknown poller ${show(options.poller)} (${typeof options.poller === 'string' ? suggest(options.poller, POLLERS) : ''}choose: ${POLLERS.join(', ')})`);
     }
   }
-  for (const [flag, value] of [['max-children', options.maxChildren], ['max-threads', options.maxThreads]] as const) {
+  if (options.workers !== undefined) {
+    if (model.pool === undefined) throw only('workers', list((m) => m.pool !== undefined));
+    if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 1024) {
+      throw new UsageError((n) => `${n('workers')} must be a whole number from 1 to 1024${n('workers').startsWith('-') ? ' or auto' : ''}, got ${show(options.workers)}`);
+    }
+  }
+  for (const [option, flag, value] of [['maxChildren', 'max-children', options.maxChildren], ['maxThreads', 'max-threads', options.maxThreads]] as const) {
     if (value === undefined) continue;
-    if (model.cap?.flag !== flag) throw only(`--${flag}`, names((m) => m.cap?.flag === flag));
-    if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new UsageError(`--${flag} must be a whole number from 1 to 100000, got ${value}`);
+    if (model.cap?.flag !== flag) throw only(option, list((m) => m.cap?.flag === flag));
+    if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new UsageError((n) => `${n(option)} must be a whole number from 1 to 100000, got ${show(value)}`);
   }
   if (options.maxRequests !== undefined) {
     const recyclable = (m: ModelInfo) => m.pool !== undefined && m.runsIn !== 'main';
-    if (!recyclable(model)) throw only('--max-requests', names(recyclable));
+    if (!recyclable(model)) throw only('maxRequests', list(recyclable));
     if (!Number.isInteger(options.maxRequests) || options.maxRequests < 0) {
-      throw new UsageError(`--max-requests must be a whole number (0 = never), got ${options.maxRequests}`);
+      throw new UsageError((n) => `${n('maxRequests')} must be a whole number (0 = never), got ${show(options.maxRequests)}`);
     }
   }
   return model;
 }
+
+/** "did you mean X? " or "". */
+function suggest(word: string, names: readonly string[]): string {
+  const k = closest(word, names);
+  return k === undefined ? '' : `did you mean ${k}? `;
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : String(v));

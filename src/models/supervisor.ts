@@ -14,7 +14,8 @@ import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 
 const RESTART_WINDOW_MS = 10_000;
 const MAX_RESTARTS_IN_WINDOW = 10;
-const STOP_GRACE_MS = 15_000;
+/** After the shutdown timeout, workers get this long to cut what is in flight and exit before they are killed. */
+const KILL_AFTER_MS = 2_000;
 
 export interface PoolOptions {
   size: number;
@@ -122,7 +123,7 @@ abstract class Pool {
     this.options.onStop?.();
     const live = this.running.filter((r): r is Running => r !== null);
     for (const r of live) r.stop();
-    const killer = setTimeout(() => live.forEach((r) => r.kill()), STOP_GRACE_MS);
+    const killer = setTimeout(() => live.forEach((r) => r.kill()), this.ctx.timeouts.shutdownMs + KILL_AFTER_MS);
     await Promise.all(live.map((r) => r.exited));
     clearTimeout(killer);
   }

@@ -271,6 +271,29 @@ export const cases = [
     expect: [bad],
     closed: true,
   },
+  // ── Bytes that can never begin a request: refused at the first byte, not at the header timeout ──
+  {
+    name: 'binary garbage instead of a request line → 400 at once',
+    rfc: '9112 §3 (method = token)',
+    request: '\x00\xff\xfe\x80 garbage',
+    expect: [bad],
+    closed: true,
+  },
+  {
+    name: 'a TLS ClientHello on the plain-HTTP port → 400 at once, saying so',
+    rfc: '9112 §3 (method = token)',
+    // record type 22 (handshake), TLS 1.0 record version, a length, ClientHello (1), TLS 1.2 client version…
+    request: '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03',
+    expect: [{ status: 400, body: /TLS/ }],
+    closed: true,
+  },
+  {
+    name: 'a request line starting with a space → 400 at once',
+    rfc: '9112 §3',
+    request: ' GET /hello.txt HTTP/1.1',
+    expect: [bad],
+    closed: true,
+  },
   {
     name: 'bare LF as line terminator → 400 (strict)',
     rfc: '9112 §2.2',
@@ -671,7 +694,7 @@ export const cases = [
     name: 'Content-Length above --max-body → 413 before reading the body',
     rfc: '9110 §15.5.14',
     request: postRaw(['Content-Length: 70000'], ''),
-    expect: [{ status: 413 }],
+    expect: [{ status: 413, reason: 'Content Too Large' }],
     closed: true,
   },
   {
@@ -1163,7 +1186,7 @@ export const cases = [
     name: 'unsatisfiable Range bytes=100- → 416 with Content-Range */16',
     rfc: '9110 §15.5.17',
     request: get('/hello.txt', 'Range: bytes=100-'),
-    expect: [{ status: 416, headers: { 'content-range': 'bytes */16' } }],
+    expect: [{ status: 416, reason: 'Range Not Satisfiable', headers: { 'content-range': 'bytes */16' } }],
     closed: false,
   },
   {

@@ -7,13 +7,16 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
 
+const LISTENING = /fourfold listening on http:\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)/;
+
 /**
  * Run `fourfold serve ...args` and resolve once it prints its listening line.
  * Returns { host, port, url, proc, output(), stop(signal) }.
+ * `command`: another command that serves ('demo'); `cwd`: where it runs (default: the repository).
  */
-export function startServer(args = [], { env = {}, timeoutMs = 15000 } = {}) {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log', 'off', ...args], {
-    cwd: ROOT,
+export function startServer(args = [], { env = {}, timeoutMs = 15000, command = 'serve', cwd = ROOT } = {}) {
+  const proc = spawn(process.execPath, [CLI, command, '--port', '0', '--log', 'off', ...args], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,11 +32,13 @@ export function startServer(args = [], { env = {}, timeoutMs = 15000 } = {}) {
       proc.kill('SIGKILL');
       reject(new Error(`server did not start in ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
     }, timeoutMs);
+    // The listening line is on stderr (stdout is the access log's); older builds printed it on stdout.
     const check = () => {
-      const m = /fourfold listening on http:\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)/.exec(out);
+      const m = LISTENING.exec(err) ?? LISTENING.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout.off('data', check);
+      proc.stderr.off('data', check);
       const host = m[1].replace(/^\[|\]$/g, '');
       const port = Number(m[2]);
       resolve({
@@ -53,6 +58,7 @@ export function startServer(args = [], { env = {}, timeoutMs = 15000 } = {}) {
       });
     };
     proc.stdout.on('data', check);
+    proc.stderr.on('data', check);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening\nstdout: ${out}\nstderr: ${err}`));
@@ -157,7 +163,12 @@ export function parseResponses(text, { headRequests = 0 } = {}) {
     } else if (headers['transfer-encoding']?.[0]?.toLowerCase() === 'chunked') {
       for (;;) {
         const nl = rest.indexOf('\r\n');
-        const size = parseInt(rest.slice(0, nl), 16);
+        const size = nl < 0 ? NaN : parseInt(rest.slice(0, nl), 16);
+        if (Number.isNaN(size)) {
+          // A body cut short (the connection ended mid-chunk): what arrived, and nothing after it.
+          rest = '';
+          break;
+        }
         rest = rest.slice(nl + 2);
         if (size === 0) {
           const t = rest.indexOf('\r\n\r\n');

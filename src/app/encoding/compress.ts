@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 // Loaded on first use (it reads mime-db, ~200 KB of JSON): see static/mime.ts.
 const require = createRequire(import.meta.url);
 let compressible: typeof import('compressible') | null = null;
+import { chunkBytes } from '../../http/index.js';
 
 /** Bodies below this many bytes are not worth compressing (headers and CPU cost more than they save). */
 export const COMPRESS_MIN = 1024;
@@ -105,7 +106,9 @@ async function* run(source: AsyncIterable<Uint8Array>, coding: Compressed, o: St
     return b;
   };
   try {
-    for await (const chunk of source) {
+    for await (const item of source) {
+      // A handler's chunks may be strings or any ArrayBuffer view, as uncompressed (http/'s rule, and its message for anything else).
+      const chunk = chunkBytes(item);
       if (chunk.byteLength === 0) continue;
       // Wait until zlib has taken the chunk: that is the back-pressure on the source.
       await step(z, (done) => {

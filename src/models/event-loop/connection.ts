@@ -65,6 +65,7 @@ export class Connection implements FileEvent, Timed {
   private reply: Reply | null = null;
   private replyRequest: Request | null = null;
   private startedAt = 0;
+  /** Wire bytes of the current response queued so far, head included (what is sent is this minus what is still queued). */
   private sentBytes = 0;
   private drained: (() => void) | null = null; // a stream waiting for room in the queue
   /** Counts the application calls on this connection: an answer that comes after a timeout is for an old one. */
@@ -96,7 +97,7 @@ export class Connection implements FileEvent, Timed {
       this.http.close(); // "Connection: close": the answer that would have come is lost
       this.respond(tooLate(this.host.ctx, this.http.request), this.http.request, true);
     } else if (list === timeouts.handler && this.state === State.Streaming) {
-      this.host.ctx.notice(`response stream produced nothing for ${this.host.ctx.timeouts.handlerMs} ms; connection cut`);
+      this.host.ctx.error(`response stream produced nothing for ${this.host.ctx.timeouts.handlerMs} ms; connection cut`);
       this.close(); // the head is out: cutting the connection is the only signal left
     } else this.close();
   }
@@ -237,8 +238,10 @@ export class Connection implements FileEvent, Timed {
         if (next.done === true) break;
         const pieces = out.frame(next.value);
         if (pieces.length === 0) continue;
-        for (const p of pieces) this.queue.push(p);
-        this.sentBytes += pieces[out.chunked ? 1 : 0].length;
+        for (const p of pieces) {
+          this.queue.push(p);
+          this.sentBytes += p.length;
+        }
         if (!this.flush() && this.queue.bytes > STREAM_HIGH_WATER) {
           await new Promise<void>((resolve) => (this.drained = resolve));
         }
@@ -246,10 +249,13 @@ export class Connection implements FileEvent, Timed {
       }
       if (this.state === State.Streaming) {
         const last = out.end();
-        if (last !== null) this.queue.push(last);
+        if (last !== null) {
+          this.queue.push(last);
+          this.sentBytes += last.length;
+        }
       } else void chunks.return?.()?.catch(() => {});
     } catch (e) {
-      ctx.notice(`response stream failed: ${e instanceof Error ? e.message : String(e)}`);
+      ctx.error(`response stream failed: ${e instanceof Error ? e.message : String(e)}`);
       // The head is out: the only honest signal left is to cut the connection.
       this.close();
     } finally {
@@ -349,12 +355,16 @@ export class Connection implements FileEvent, Timed {
 
   close(): void {
     if (this.closed) return;
+    const was = this.state;
     this.state = State.Closed;
     if (this.timerList !== null) this.timerList.cancel(this);
-    if (this.reply !== null) {
-      release(this.reply);
-      this.reply = null;
-    }
+    // A response in flight is logged too: cut short, with the bytes that went out;
+    // a request whose client left while the application worked, as 499.
+    if (this.reply !== null && (was === State.Writing || was === State.Streaming)) {
+      finish(this.host.ctx, this.http, this.replyRequest, this.reply, this.out, this.startedAt, this.sentBytes - this.queue.bytes, true);
+    } else if (this.reply !== null) release(this.reply);
+    else if (was === State.Handling) finish(this.host.ctx, this.http, this.http.request, null, null, this.startedAt, 0, true);
+    this.reply = null;
     this.queue.clear();
     this.http.dispose();
     const d = this.drained;

@@ -1,7 +1,7 @@
 // An HTTP server on one event loop: the acceptor and the connections are its
 // file events, its timeouts are lists on the loop, and once per turn it looks
 // whether it has been asked to stop (graceful shutdown: stop accepting, close
-// idle connections, let in-flight ones finish for up to SHUTDOWN_GRACE_MS).
+// idle connections, let in-flight ones finish for up to --shutdown-timeout).
 import * as sys from '../../sys/index.js';
 import type { ServerContext } from '../context.js';
 import { Cell, WorkerState } from '../scoreboard.js';
@@ -10,7 +10,6 @@ import { Acceptor } from './acceptor.js';
 import { READABLE, WRITABLE } from './pollers/index.js';
 import type { EventLoop, FileEvent } from './loop.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
 const LINGER_MS = 1000;
 
 export class LoopServer implements ConnectionHost {
@@ -95,10 +94,14 @@ export class LoopServer implements ConnectionHost {
     if (!ctx.stopping) return;
     if (this.stopDeadline === Infinity) {
       // Graceful shutdown begins: accept nothing new, close what is idle; the rest may finish.
-      this.stopDeadline = loop.now + SHUTDOWN_GRACE_MS;
+      this.stopDeadline = loop.now + ctx.timeouts.shutdownMs;
       this.acceptor.stop();
       for (const c of this.conns) if (c !== undefined && c.idle) c.close();
     }
-    if (this.open === 0 || loop.now > this.stopDeadline) loop.stop();
+    if (this.open === 0) loop.stop();
+    else if (loop.now >= this.stopDeadline) {
+      ctx.notice(`shutdown timeout (${ctx.timeouts.shutdownMs} ms) reached: cutting ${this.open} connection(s) still in flight`);
+      loop.stop();
+    }
   }
 }
