@@ -101,5 +101,17 @@ export const platform = {
   SIZEOF_POLLFD: 8, //         { i32 fd; i16 events; i16 revents }
   SIZEOF_FD_SET: 128, //       FD_SETSIZE bits
   SIZEOF_OFF_T: 8,
+  // struct stat on x86_64: { u64 dev; u64 ino; u64 nlink; u32 mode; u32 uid; u32 gid; pad;
+  //   u64 rdev; i64 size; i64 blksize; i64 blocks; timespec atim, mtim, ctim; … }
+  SIZEOF_STAT: 144,
+  OFFSETOF_ST_DEV: 0,
+  OFFSETOF_ST_INO: 8,
+  OFFSETOF_ST_MODE: 24,
+  OFFSETOF_ST_SIZE: 48,
+  OFFSETOF_ST_MTIM: 88, // { i64 sec; i64 nsec }
+  OFFSETOF_ST_CTIM: 104,
+  S_IFMT: 0o170000,
+  S_IFREG: 0o100000,
+  S_IFDIR: 0o040000,
   SIZEOF_INT: 4,
 } as const;

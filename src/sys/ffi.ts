@@ -141,6 +141,9 @@ export const raw = {
   prctl: libc.func('int prctl(int option, ...)') as (option: number, ...typed: unknown[]) => number,
   getppid: libc.func('int getppid()') as () => number,
   gettid: libc.func('int gettid()') as () => number, // glibc >= 2.30
+
+  // files: what a file cache asks on every request (glibc >= 2.33 exports stat itself)
+  stat: libc.func('int stat(const char *path, uintptr_t buf)') as (path: string, buf: Ptr) => number,
 };
 
 // --- address text <-> bytes (the C library already knows how to spell IPv6) --

@@ -58,5 +58,6 @@ export { FdSet, select } from './select.js';
 export { UvPoll, type UvPollCallback, uvBackendFd } from './uv.js';
 export { type SharedMemory, createSharedMemory, mapSharedMemory } from './shared-memory.js';
 export { setParentDeathSignal, parentPid, threadId } from './process.js';
+export { statPath, Stat } from './file.js';
 export { type Syscall, SYSCALLS, syscallCounts, countSyscallsInto } from './syscalls.js';
 export { type SyscallEvent, enableSyscallTrace, disableSyscallTrace, onSyscall } from './trace.js';

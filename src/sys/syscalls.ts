@@ -96,6 +96,8 @@ const counted: typeof raw = {
   prctl: (option: number, ...typed: unknown[]) => (counts[slot.prctl]++, raw.prctl(option, ...typed)),
   getppid: () => (counts[slot.getppid]++, raw.getppid()),
   gettid: () => (counts[slot.gettid]++, raw.gettid()),
+
+  stat: (path: string, buf: Ptr) => (counts[slot.stat]++, raw.stat(path, buf)),
 };
 
 /** The system calls, as the rest of sys/ makes them: `kernel.recv(fd, address, length, flags)`. */

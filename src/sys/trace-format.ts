@@ -163,6 +163,8 @@ const formats: Record<Syscall, (a: Args) => string> = {
   prctl: ([option, , arg]) => `${one(option, PR)}${option === P.PR_SET_PDEATHSIG ? `, ${signalName(arg)}` : ''}`,
   getppid: () => '',
   gettid: () => '',
+
+  stat: ([path]) => JSON.stringify(path),
 };
 
 /** The argument list of a trace line: `7, 65536, 0` for recv(7, buf, 65536, 0). */

@@ -26,7 +26,10 @@
 // always, in about a microsecond (see index.ts for why the static app does
 // its fs work synchronously).
 import fs from 'node:fs';
+import * as sys from '../../sys/index.js';
 import { isHiddenReal, isInside } from './resolve.js';
+
+const st = new Float64Array(sys.Stat.COUNT); // statPath's answer, reused (handle() is not re-entrant)
 
 export type EntryKind = 'file' | 'dir' | 'missing' | 'error';
 
@@ -131,20 +134,20 @@ export class FileCache<D> {
   /** One stat of the path: does it still lead to what `entry` knows, unchanged? */
   private unchanged(entry: Entry<D>): boolean {
     if (entry.kind === 'error') return false;
-    let st: fs.Stats | undefined;
+    // sys's stat: the same numbers as fs.statSync's, without building a Stats object (~1 µs less per request).
+    let there: boolean;
     try {
-      st = fs.statSync(this.pathOf(entry.rel), { throwIfNoEntry: false });
-    } catch (err) {
-      // "a/b" where a is a file: still nothing there.
-      return (err as NodeJS.ErrnoException).code === 'ENOTDIR' && entry.kind === 'missing' && entry.ino === 0;
+      there = sys.statPath(this.pathOf(entry.rel), st);
+    } catch {
+      return false; // EACCES, ELOOP…: ask again properly
     }
-    if (st === undefined) return entry.kind === 'missing' && entry.ino === 0;
+    if (!there) return entry.kind === 'missing' && entry.ino === 0; // (ENOTDIR, "a/b" where a is a file, included)
     return (
-      st.ino === entry.ino &&
-      st.dev === entry.dev &&
-      st.size === entry.size &&
-      st.mtimeMs === entry.statMtimeMs &&
-      st.ctimeMs === entry.statCtimeMs
+      st[sys.Stat.Ino] === entry.ino &&
+      st[sys.Stat.Dev] === entry.dev &&
+      st[sys.Stat.Size] === entry.size &&
+      st[sys.Stat.MtimeMs] === entry.statMtimeMs &&
+      st[sys.Stat.CtimeMs] === entry.statCtimeMs
     );
   }
 
