@@ -57,4 +57,18 @@ export { UvPoll, type UvPollCallback, uvBackendFd } from './uv.js';
 export { type SharedMemory, createSharedMemory, mapSharedMemory } from './shared-memory.js';
 export { setParentDeathSignal, parentPid, threadId } from './process.js';
 export { type Syscall, SYSCALLS, syscallCounts, countSyscallsInto } from './syscalls.js';
-export { type SyscallEvent, enableSyscallTrace, disableSyscallTrace, onSyscall } from './trace.js';
+export {
+  type SyscallEvent,
+  enableSyscallTrace,
+  disableSyscallTrace,
+  onSyscall,
+  type RecordedCall,
+  type RecordRead,
+  RECORD_FIRST,
+  NOTE_BASE,
+  recordCells,
+  recordSyscallsInto,
+  recordingSyscalls,
+  noteInRecord,
+  readRecord,
+} from './trace.js';
