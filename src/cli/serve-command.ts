@@ -52,6 +52,14 @@ Timeouts and limits
 Output
   --log <format>          access log on stdout: combined | json | off (default: combined)
   --quiet                 no access log and no notices
+
+See inside
+  --status-path <path>    a live status page at this path, e.g. /server-status: scoreboard,
+                          metrics, the system calls of the latest request; ?format=json
+                          and ?format=prometheus (default: none; npm start turns it on)
+  --status-public         serve the status page to every client (default: loopback only)
+  --trace-syscalls        print every system call (socket, accept4, recv, send…) to stderr,
+                          strace-style, from the master and every worker
   -h, --help              this help
 
 Durations: 10, 2.5s, 500ms. Sizes: 16384, 16k, 10mb.
@@ -86,6 +94,9 @@ const OPTIONS = {
   'max-body-memory': { type: 'string' },
   log: { type: 'string' },
   quiet: { type: 'boolean' },
+  'status-path': { type: 'string' },
+  'status-public': { type: 'boolean' },
+  'trace-syscalls': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -139,6 +150,9 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       o.log = v.log;
     }
     o.quiet = v.quiet ?? false;
+    if (v['status-path'] !== undefined) o.statusPath = v['status-path'];
+    if (v['status-public']) o.statusPublic = true;
+    if (v['trace-syscalls']) o.traceSyscalls = true;
     return o;
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);

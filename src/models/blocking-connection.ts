@@ -25,6 +25,9 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
   const conn = new HttpConnection(ctx.limits, ctx.bodyBudget);
   conn.keepBody = ctx.keepBody;
   const out = new Outgoing();
+  // With a status page: where this connection's (first request's) system calls begin in the worker's record.
+  const status = ctx.status;
+  let traceFrom = status !== null ? status.connectionStart(fd) : -1;
   row[Cell.Connections]++;
   row[Cell.Open]++;
   row[Cell.ConnFd] = fd;
@@ -128,6 +131,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
     conn.dispose();
     if (linger) lingeringClose(fd);
     else sys.close(fd);
+    status?.closed(fd);
     row[Cell.Open]--;
     row[Cell.State] = WorkerState.Idle;
   }
@@ -141,6 +145,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
       sent = await writeOutgoing(fd, out, timeouts);
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent);
+      if (status !== null) traceFrom = status.done(traceFrom, fd);
     }
   }
 }

@@ -71,6 +71,29 @@ export interface ServeOptions extends StaticChoices {
   limits?: Partial<Limits>;
   log?: LogFormat;
   quiet?: boolean;
+  /** A live status page (scoreboard, metrics, system calls) at this path, e.g. '/server-status'; null or absent: none. */
+  statusPath?: string | null;
+  /** Serve the status page to every client, not only those on the loopback interface. */
+  statusPublic?: boolean;
+  /** Print every system call of the sys layer to stderr, strace-style, in the master and every worker. */
+  traceSyscalls?: boolean;
+}
+
+/** The status page's settings (see models/status.ts). */
+export interface StatusConfig {
+  /** Its path, e.g. '/server-status'. */
+  path: string;
+  /** Served to every client (else to loopback clients only). */
+  public: boolean;
+  /** What the page says of the model (from the model table, which the page's code does not import). */
+  model: {
+    summary: string;
+    runsIn: 'main' | 'processes' | 'threads';
+    /** One new worker per connection (process, thread). */
+    perConnection: boolean;
+    /** Its workers block in system calls: one connection holds a worker (all but the event loop). */
+    blocking: boolean;
+  };
 }
 
 /** Everything a worker needs to serve, as plain data. */
@@ -94,6 +117,10 @@ export interface ServerConfig {
   timeouts: Timeouts;
   log: LogFormat;
   quiet: boolean;
+  /** The status page, or null when there is none. */
+  status: StatusConfig | null;
+  /** Trace every system call to stderr (every worker inherits it). */
+  traceSyscalls: boolean;
 }
 
 /** A mistake in the options: the CLI prints the message and exits with 2. */
@@ -113,6 +140,8 @@ export interface ModelShape {
   readonly pool?: { readonly defaultSize: number };
   /** One worker per connection, at most this many at once. */
   readonly cap?: { readonly flag: 'max-children' | 'max-threads'; readonly default: number };
+  /** One line, in the lecture's terms (the status page shows it). */
+  readonly summary?: string;
 }
 
 /** Check the model-independent options and resolve them into a ServerConfig. Throws UsageError or StartError. */
@@ -152,6 +181,25 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
     timeouts: { ...defaultTimeouts, ...options.timeouts },
     log: options.quiet ? 'off' : (options.log ?? 'combined'),
     quiet: options.quiet ?? false,
+    status: statusOf(options, model),
+    traceSyscalls: options.traceSyscalls === true,
+  };
+}
+
+/** --status-path and --status-public, checked. */
+function statusOf(options: ServeOptions, model: ModelShape): StatusConfig | null {
+  const p = options.statusPath ?? null;
+  if (p === null) {
+    if (options.statusPublic) throw new UsageError('--status-public needs --status-path');
+    return null;
+  }
+  if (typeof p !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(p) || p.includes('//')) {
+    throw new UsageError(`--status-path must be a path like /server-status (starting with /, no query, no spaces), got ${JSON.stringify(p)}`);
+  }
+  return {
+    path: p,
+    public: options.statusPublic === true,
+    model: { summary: model.summary ?? '', runsIn: model.runsIn, perConnection: model.cap !== undefined, blocking: model.name !== 'event-loop' },
   };
 }
 

@@ -71,4 +71,5 @@ export {
   recordingSyscalls,
   noteInRecord,
   readRecord,
+  recordedCall,
 } from './trace.js';

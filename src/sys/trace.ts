@@ -271,6 +271,13 @@ function decode(cells: Float64Array, at: number): RecordedCall {
   };
 }
 
+/** Entry `n` of a record, if the ring still holds it (the writer's own thread may read without a copy). */
+export function recordedCall(cells: Float64Array, n: number): RecordedCall | null {
+  const size = (cells.length - RING_AT) / ENTRY;
+  if (n < 0 || n >= cells[0]! || n < cells[0]! - size) return null;
+  return decode(cells, RING_AT + ENTRY * (n % size));
+}
+
 /**
  * Read a record another thread or process may be writing: the first calls,
  * and calls [from, to) as far as the ring still holds them (to defaults to
