@@ -62,6 +62,9 @@ export const enum Cell {
   MasterTo,
   /** …and where this worker's own record stood then: a request traced from there on is that connection's. */
   MasterFor,
+  /** The master's part of the most recent traced request (copied from MasterFrom/MasterTo when its connection was the one handed over), else 0, 0. */
+  TraceMasterFrom,
+  TraceMasterTo,
   /** Slot 0 only: until this Date.now(), somebody watches the status page: workers record their calls. */
   WatchUntil,
   COUNT,

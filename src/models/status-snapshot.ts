@@ -174,8 +174,8 @@ function traceOf(ctx: StatusHost, workers: WorkerStatus[], wanted: number | null
   const own = sys.readRecord(board.recordOf(pick.slot)!, row[Cell.TraceFrom]!, row[Cell.TraceTo]!);
   let master: TraceStep[] = [];
   const perConnection = ctx.config.status!.model.perConnection;
-  if (perConnection && pick.slot > 0 && row[Cell.MasterTo]! > row[Cell.MasterFrom]! && row[Cell.TraceFrom]! >= row[Cell.MasterFor]!) {
-    const m = sys.readRecord(board.recordOf(0)!, row[Cell.MasterFrom]!, row[Cell.MasterTo]!);
+  if (perConnection && pick.slot > 0 && row[Cell.TraceMasterTo]! > row[Cell.TraceMasterFrom]!) {
+    const m = sys.readRecord(board.recordOf(0)!, row[Cell.TraceMasterFrom]!, row[Cell.TraceMasterTo]!);
     if (m.lost === 0) master = m.calls.map((c) => step(c, 'master', ctx));
   }
   return {

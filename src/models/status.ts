@@ -96,6 +96,10 @@ export class StatusWorker {
       row[Cell.TraceTo] = this.lastTo = this.record![0]!;
       row[Cell.TraceFd] = fd;
       row[Cell.TraceAt] = now;
+      // A worker started for this connection: the master's part (its accept, the start) goes with the request.
+      const handed = row[Cell.MasterTo]! > row[Cell.MasterFrom]! && from >= row[Cell.MasterFor]!;
+      row[Cell.TraceMasterFrom] = handed ? row[Cell.MasterFrom]! : 0;
+      row[Cell.TraceMasterTo] = handed ? row[Cell.MasterTo]! : 0;
     }
     this.setRecording(this.scoreboard.cells[Cell.WatchUntil]! > now);
     return this.seq;
