@@ -214,8 +214,10 @@ function step(c: sys.RecordedCall, by: 'master' | 'worker', ctx: StatusHost): Tr
 function elide(calls: sys.RecordedCall[], fd: number, ctx: StatusHost): TraceStep[] {
   const out: TraceStep[] = [];
   let skipped = 0;
+  // Before the accept that returned this descriptor, the same number was another connection's (numbers are reused).
+  const accepted = Math.max(0, calls.findIndex((c) => c.name === 'accept4' && c.result === fd));
   calls.forEach((c, i) => {
-    const mine = i === 0 || c.note !== null || c.fd === fd || (c.name === 'accept4' && c.result === fd) || WAITS.has(c.name ?? '');
+    const mine = i === 0 || c.note !== null || WAITS.has(c.name ?? '') || (i >= accepted && (c.fd === fd || (c.name === 'accept4' && c.result === fd)));
     if (!mine) {
       skipped++;
       return;

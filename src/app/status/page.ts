@@ -105,7 +105,7 @@ a { color: #0969da; }
 .s-keep-alive { border-color: var(--keep); background: #eefafa; } .s-keep-alive .letter { color: var(--keep); }
 .s-closing { border-color: var(--close); } .s-closing .letter { color: var(--close); }
 .s-stopped .letter { color: var(--idle); }
-#master { margin-bottom: 8px; }
+#master { margin-bottom: 8px; display: flex; }
 .legend { color: var(--dim); font-size: 12px; }
 .legend b { font-family: ui-monospace, monospace; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -141,7 +141,11 @@ const SCRIPT = String.raw`
 
   function $(id) { return document.getElementById(id); }
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
-  function num(n) { return n === null || n === undefined ? '–' : (Math.round(n * 10) / 10).toLocaleString('en'); }
+  function num(n) {
+    if (n === null || n === undefined) return '–';
+    if (n !== 0 && Math.abs(n) < 0.1) return n.toPrecision(2);
+    return (Math.round(n * 10) / 10).toLocaleString('en');
+  }
   function int(n) { return Math.round(n).toLocaleString('en'); }
   function bytes(n) {
     var u = ['B', 'KB', 'MB', 'GB', 'TB']; var i = 0;
