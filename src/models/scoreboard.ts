@@ -217,6 +217,7 @@ export function forgetConnections(row: Float64Array): void {
   row[Cell.OpenHandling] = 0;
   row[Cell.OpenWriting] = 0;
   row[Cell.OpenKeepAlive] = 0;
+  row[Cell.OpenClosing] = 0;
   row[Cell.ConnFd] = -1;
   row[Cell.State] = WorkerState.Stopped;
 }
