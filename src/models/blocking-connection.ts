@@ -145,7 +145,7 @@ export async function serveConnection(fd: number, ctx: ServerContext): Promise<v
       sent = await writeOutgoing(fd, out, timeouts);
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent);
-      if (status !== null) traceFrom = status.done(traceFrom, fd);
+      if (status !== null) traceFrom = status.done(traceFrom, fd, reply);
     }
   }
 }

@@ -8,7 +8,7 @@ import { WATCH_MS, isLoopback, type StatusHost } from './status.js';
 import { takeSnapshot } from './status-snapshot.js';
 
 export function statusReply(ctx: StatusHost, req: Request): Reply {
-  const reply = answer(ctx, req);
+  const reply = ctx.status!.ownReply(answer(ctx, req));
   // A model whose few workers each hold one connection at a time (iterative: one; prefork and threadpool: N)
   // would give a whole worker to the page's keep-alive connection, which polls every second and so is never
   // idle long enough to be let go: everybody else would wait. So there, the page's connection is closed after

@@ -53,6 +53,8 @@ export class StatusWorker {
   private lastTo = -1;
   /** Replies after which the connection is closed (see closeAfter). */
   private readonly closing = new WeakSet<Reply>();
+  /** The page's own replies: their requests are not drawn (the page would mostly show its own polls). */
+  private readonly own = new WeakSet<Reply>();
 
   constructor(
     private readonly scoreboard: Scoreboard,
@@ -84,14 +86,16 @@ export class StatusWorker {
   }
 
   /**
-   * A response on connection `fd` is done (after finish()); its calls began
-   * at `from`. Returns where the calls of the next request on it begin. Also
+   * A response (`reply`) on connection `fd` is done (after finish()); its
+   * calls began at `from`: they are now the worker's most recent request
+   * (unless it was the status page's own). Returns where the calls of the
+   * next request on it begin. Also
    * starts or stops recording, as somebody watches the page or not.
    */
-  done(from: number, fd: number): number {
+  done(from: number, fd: number, reply: Reply | null): number {
     const row = this.row;
     const now = row[Cell.LastRequestAt]!; // (finish() just set it)
-    if (this.recording && from >= 0) {
+    if (this.recording && from >= 0 && (reply === null || !this.own.has(reply))) {
       row[Cell.TraceFrom] = from;
       row[Cell.TraceTo] = this.lastTo = this.record![0]!;
       row[Cell.TraceFd] = fd;
@@ -125,6 +129,12 @@ export class StatusWorker {
   /** Put an event that is not one of our calls into the record (while recording). */
   note(note: Note, arg: number, result = 0): void {
     sys.noteInRecord(note, arg, result);
+  }
+
+  /** A reply of the status page itself. */
+  ownReply(reply: Reply): Reply {
+    this.own.add(reply);
+    return reply;
   }
 
   /** Close the connection after this reply (prepare() asks). */

@@ -56,7 +56,7 @@ export function statusPage(snapshot: StatusSnapshot, path: string): string {
   <p class="legend" id="legend"></p>
 </section>
 <section>
-  <h2>System calls of the most recent request <span class="dim" id="trace-note"></span></h2>
+  <h2>System calls of the most recent request <span class="dim">(not this page's own)</span> <span class="dim" id="trace-note"></span></h2>
   <p class="dim">Worker: <select id="worker"><option value="">the latest to answer</option></select> <span id="recording"></span></p>
   <div id="trace"></div>
 </section>
@@ -283,7 +283,7 @@ const SCRIPT = String.raw`
     function add(steps) { steps.forEach(function (st) { rows.push(st); }); }
     if (t.masterSetup.length) { section('master: set-up, once'); add(t.masterSetup.slice(0, 12)); }
     if (t.setup.length) { section((two ? 'worker' : 'server') + ': set-up, once'); add(t.setup.slice(0, 12)); }
-    if (t.master.length) { section('the master hands the connection over'); add(t.master); }
+    if (t.master.length) { section('the master accepted this connection and handed it over'); add(t.master); }
     section('the request' + (t.lost ? ' (' + t.lost + ' earlier calls already overwritten)' : ''));
     add(t.calls.slice(0, 80));
     if (t.calls.length > 80) rows.push({ skipped: t.calls.length - 80, by: 'worker', more: true });

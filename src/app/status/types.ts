@@ -143,6 +143,6 @@ export interface StatusSnapshot {
   };
   /** Whether workers record their system calls now (while somebody watches the page, and always for a master). */
   recording: boolean;
-  /** The chosen worker's most recent request, as system calls; null when none was recorded yet. */
+  /** The chosen worker's most recent request (not one of the status page's own), as system calls; null when none was recorded yet. */
   trace: RequestTrace | null;
 }

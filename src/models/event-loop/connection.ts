@@ -306,7 +306,7 @@ export class Connection implements FileEvent, Timed {
     const { ctx, timeouts } = this.host;
     const out = this.out;
     finish(ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes);
-    if (ctx.status !== null) this.traceFrom = ctx.status.done(this.traceFrom, this.fd);
+    if (ctx.status !== null) this.traceFrom = ctx.status.done(this.traceFrom, this.fd, this.reply);
     this.reply = null;
     this.replyRequest = null;
     this.startedAt = 0;
