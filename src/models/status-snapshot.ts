@@ -47,7 +47,9 @@ export function takeSnapshot(ctx: StatusHost, { traceSlot = null }: SnapshotOpti
     if (row[Cell.Pid] === 0) continue; // never used
     const role = pooled && slot === 0 ? 'master' : 'worker';
     const loop = isLoop && role === 'worker';
-    const state = row[Cell.State]! as WorkerState;
+    let state = row[Cell.State]! as WorkerState;
+    // A per-connection worker that is done with its connection has ended (a thread leaves its row idle).
+    if (info.perConnection && role === 'worker' && state === WorkerState.Idle && row[Cell.Open] === 0) state = WorkerState.Stopped;
     const conns = loop ? loopConnections(row) : blockingConnections(row, state);
     for (const k of Object.keys(open) as (keyof ConnectionStates)[]) open[k] += conns[k];
     const counts = board.syscalls(slot);
