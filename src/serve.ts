@@ -36,16 +36,24 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   const app = await buildApp(config, typeof options.app === 'object' ? options.app : null);
   if (!here) await app.close?.();
 
+  // The scoreboard first, so that the master's own system calls from socket() on are counted (and, with a
+  // status page, recorded) in its row: the status page draws the set-up from them.
+  const slots = here ? 1 : 1 + (model.pool !== undefined ? config.workers : config.maxChildren || config.maxThreads);
+  const board = Scoreboard.create(slots, { processes: !here && model.runsIn !== 'threads', record: config.status !== null });
+  if (config.traceSyscalls) sys.enableSyscallTrace();
+  board.countSyscallsHere(0);
+  if (config.status !== null) sys.recordSyscallsInto(board.recordOf(0));
+
   let listener;
   try {
     listener = openListener(config, { listen: !(model.reusePort && config.workers > 1) });
   } catch (e) {
+    if (board.handle.kind === 'memfd') sys.close(board.handle.fd);
     if (here) await app.close?.();
     throw e;
   }
-  const slots = here ? 1 : 1 + (model.pool !== undefined ? config.workers : config.maxChildren || config.maxThreads);
   // Workers that listen themselves must bind the port we got (port 0 means: the kernel chose one).
-  const ctx = new ServerContext({ ...config, port: listener.port }, app, new AccessLog(config.log, 1, { notice: config.quiet ? undefined : notice }), Scoreboard.create(slots, { processes: !here && model.runsIn !== 'threads' }), 0);
+  const ctx = new ServerContext({ ...config, port: listener.port }, app, new AccessLog(config.log, 1, { notice: config.quiet ? undefined : notice }), board, 0);
   const module = await model.load!();
 
   // Start on the next turn, so the caller sees the Server before a blocking model takes the thread.

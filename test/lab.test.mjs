@@ -79,7 +79,13 @@ function checkRun(results, { model, connections, client }) {
   assert.ok(s.rssKb.after > 1000 && s.rssKb.peak >= s.rssKb.after);
   assert.ok(s.processes.after >= 1 && s.threads.after >= s.processes.after);
   assert.ok(s.kernelQueues === null || s.kernelQueues.acceptedPeak >= 1);
-  assert.equal(s.syscallsPerRequest, null, 'no server exposes syscall counters yet: the lab must not pretend');
+  // From the server's own counters (its status page): every request needs at least a recv and a send.
+  const sc = s.syscallsPerRequest;
+  assert.equal(typeof sc, 'object');
+  assert.ok(sc !== null, 'the lab read the server\'s syscall counters');
+  assert.ok(sc.recv >= 0.5 && (sc.send ?? 0) + (sc.sendmsg ?? 0) >= 0.5, JSON.stringify(sc));
+  const total = Object.values(sc).reduce((a, b) => a + b, 0);
+  assert.ok(total > 1 && total < 100, `syscalls per request ${total}`);
 
   // The server's own count (its access log, --count-requests) against the client's: every
   // response the client counted was logged; the server may also have answered up to one

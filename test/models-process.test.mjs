@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync, readdirSync, readlinkSync, existsSync } from 'node:fs';
 import { startServer } from './helpers/server.mjs';
-import { Cell } from '../dist/models/scoreboard.js';
+import { Cell, strideOf } from '../dist/models/scoreboard.js';
 
 const CRASH_APP = 'test/fixtures/apps/crash-app.mjs';
 const SITE = 'test/fixtures/site';
@@ -124,7 +124,8 @@ function scoreboard(pid) {
     if (!target.startsWith('/memfd:fourfold-scoreboard')) continue;
     const bytes = readFileSync(`/proc/${pid}/fd/${fd}`);
     const cells = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
-    return Array.from({ length: cells.length / Cell.COUNT }, (_, i) => cells.subarray(i * Cell.COUNT, (i + 1) * Cell.COUNT));
+    const stride = strideOf(false); // (no --status-path: rows without a record region)
+    return Array.from({ length: cells.length / stride }, (_, i) => cells.subarray(i * stride, (i + 1) * stride));
   }
   return null;
 }

@@ -70,6 +70,9 @@ export const SERVE_FLAGS: Readonly<Record<string, Flag>> = {
   'max-body-memory': { value: '<size>', set: (o, v, f) => (o.limits.maxBodyMemory = size(v, f)) },
   log: { value: '<format>', set: (o, v) => (o.log = v as LogFormat) },
   quiet: { set: (o) => (o.quiet = true) },
+  'status-path': { value: '<path>', set: (o, v) => (o.statusPath = v) },
+  'status-public': { set: (o) => (o.statusPublic = true) },
+  'trace-syscalls': { set: (o) => (o.traceSyscalls = true) },
 };
 
 /** Flags that are not options: they answer instead of serving. */

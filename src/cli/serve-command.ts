@@ -71,6 +71,14 @@ Timeouts and limits
 Output
   --log <format>            access log on stdout: combined | json | off (default: combined)
   --quiet                   no access log and no notices (errors still go to stderr)
+
+See inside
+  --status-path <path>      a live status page at this path, e.g. /server-status: scoreboard,
+                            metrics, the system calls of the latest request; ?format=json
+                            and ?format=prometheus (default: none; npm start turns it on)
+  --status-public           serve the status page to every client (default: loopback only)
+  --trace-syscalls          print every system call (socket, accept4, recv, send…) to stderr,
+                            strace-style, from the master and every worker
   -h, --help                this help
   -v, --version             print the version
 

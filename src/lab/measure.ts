@@ -23,8 +23,9 @@ export const SETTLE_MS = 250;
  * /proc/net/tcp sampler (10,000 connections make each reading expensive).
  */
 export async function measureServer<T>(server: RunningServer, countLog: boolean, work: () => Promise<T>, requestsOf: (value: T) => number, idle = false): Promise<Measured<T>> {
-  const logBefore = countLog ? await settledCount(() => server.logLines) : 0;
+  // The syscall counters are read outside the access-log window: a reading is a request, and logged.
   const sysBefore = await readSyscallCounters(server.url);
+  const logBefore = countLog ? await settledCount(() => server.logLines) : 0;
   const before = snapshotTree(server.pid, { pss: idle });
   if (before === null) throw new Error('the server process is gone');
   const sampler = new PeakSampler(server.pid).start();
@@ -39,9 +40,9 @@ export async function measureServer<T>(server: RunningServer, countLog: boolean,
   const after = snapshotTree(server.pid, { pss: true });
   const peaks = sampler.stop();
   if (after === null) throw new Error('the server process died during the measurement');
-  const sysAfter = await readSyscallCounters(server.url);
   const requests = requestsOf(value);
   const logAfter = countLog ? await settledCount(() => server.logLines, { atLeast: logBefore + requests }) : 0;
+  const sysAfter = await readSyscallCounters(server.url);
 
   const cpu = cpuBetween(before, after);
   const vol = after.voluntarySwitches - before.voluntarySwitches;

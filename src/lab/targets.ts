@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { availableModels, type LabModel } from './models.js';
 import type { ServerLaunch } from './server-process.js';
 import { pinned } from './pin.js';
+import { STATUS_PATH } from './server-counters.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(PACKAGE_ROOT, 'dist/cli/main.js');
@@ -45,11 +46,13 @@ export interface NotMeasured {
 
 /**
  * Flags every fourfold server gets in the lab: the lab's handler, no access
- * log, and an idle timeout long enough for the idle-connections scenario to
+ * log, its status page (for its syscall counters), and an idle timeout long enough for the idle-connections scenario to
  * hold its connections while it measures them.
  */
 function serveArgv(ctx: LaunchContext, model: string, extra: string[]): string[] {
-  return [process.execPath, CLI, 'serve', ctx.site, '--model', model, ...extra, '--port', '0', '--app', LAB_APP, '--idle-timeout', '30s', ...(ctx.countLog ? ['--log', 'combined'] : ['--log', 'off', '--quiet'])];
+  // --status-path: the lab reads the server's own syscall counters from it (server-counters.ts). Nobody
+  // watches the page, so the workers do not record their calls: the hot path pays only its plain counters.
+  return [process.execPath, CLI, 'serve', ctx.site, '--model', model, ...extra, '--port', '0', '--app', LAB_APP, '--idle-timeout', '30s', '--status-path', STATUS_PATH, ...(ctx.countLog ? ['--log', 'combined'] : ['--log', 'off', '--quiet'])];
 }
 
 function modelTarget(m: LabModel, extra: string[]): Target {

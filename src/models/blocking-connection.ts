@@ -41,6 +41,9 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
   const conn = new HttpConnection(ctx.limits, ctx.bodyBudget);
   conn.keepBody = ctx.keepBody;
   const out = new Outgoing();
+  // With a status page: where this connection's (first request's) system calls begin in the worker's record.
+  const status = ctx.status;
+  let traceFrom = status !== null ? status.connectionStart(fd) : -1;
   row[Cell.Connections]++;
   row[Cell.Open]++;
   row[Cell.ConnFd] = fd;
@@ -147,6 +150,7 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
     conn.dispose();
     if (linger) lingeringClose(fd);
     else sys.close(fd);
+    status?.closed(fd);
     row[Cell.Open]--;
     row[Cell.State] = WorkerState.Idle;
   }
@@ -162,6 +166,7 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
       complete = true;
     } finally {
       finish(ctx, conn, req, reply, out, startedAt, sent.bytes, !complete);
+      if (status !== null) traceFrom = status.done(traceFrom, fd, reply);
     }
   }
 }

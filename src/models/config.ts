@@ -80,6 +80,29 @@ export interface ServeOptions extends StaticChoices {
   limits?: Partial<Limits>;
   log?: LogFormat;
   quiet?: boolean;
+  /** A live status page (scoreboard, metrics, system calls) at this path, e.g. '/server-status'; null or absent: none. */
+  statusPath?: string | null;
+  /** Serve the status page to every client, not only those on the loopback interface. */
+  statusPublic?: boolean;
+  /** Print every system call of the sys layer to stderr, strace-style, in the master and every worker. */
+  traceSyscalls?: boolean;
+}
+
+/** The status page's settings (see models/status.ts). */
+export interface StatusConfig {
+  /** Its path, e.g. '/server-status'. */
+  path: string;
+  /** Served to every client (else to loopback clients only). */
+  public: boolean;
+  /** What the page says of the model (from the model table, which the page's code does not import). */
+  model: {
+    summary: string;
+    runsIn: 'main' | 'processes' | 'threads';
+    /** One new worker per connection (process, thread). */
+    perConnection: boolean;
+    /** Its workers block in system calls: one connection holds a worker (all but the event loop). */
+    blocking: boolean;
+  };
 }
 
 /** Everything a worker needs to serve, as plain data. */
@@ -103,6 +126,10 @@ export interface ServerConfig {
   timeouts: Timeouts;
   log: LogFormat;
   quiet: boolean;
+  /** The status page, or null when there is none. */
+  status: StatusConfig | null;
+  /** Trace every system call to stderr (every worker inherits it). */
+  traceSyscalls: boolean;
 }
 
 /**
@@ -150,6 +177,8 @@ export interface ModelShape {
   readonly pool?: { readonly defaultSize: number };
   /** One worker per connection, at most this many at once. */
   readonly cap?: { readonly flag: 'max-children' | 'max-threads'; readonly default: number };
+  /** One line, in the lecture's terms (the status page shows it). */
+  readonly summary?: string;
 }
 
 // ── The options: how each is checked, and its flag ──────────────────────────
@@ -242,6 +271,9 @@ const OPTIONS: Record<string, OptionSpec> = {
   'limits.maxBodyMemory': { flag: '--max-body-memory', check: size(1) },
   log: { flag: '--log', check: oneOf(['combined', 'json', 'off']) },
   quiet: { flag: '--quiet', check: bool },
+  statusPath: { flag: '--status-path', check: nullableString('a path like /server-status') }, // (its form: statusOf())
+  statusPublic: { flag: '--status-public', check: bool },
+  traceSyscalls: { flag: '--trace-syscalls', check: bool },
 };
 const GROUPS = ['timeouts', 'limits'] as const;
 const TOP_KEYS = [...Object.keys(OPTIONS).filter((k) => !k.includes('.')), ...GROUPS];
@@ -318,6 +350,25 @@ export function resolveConfig(options: ServeOptions, model: ModelShape): ServerC
     timeouts: { ...defaultTimeouts, ...options.timeouts },
     log: options.quiet ? 'off' : (options.log ?? 'combined'),
     quiet: options.quiet ?? false,
+    status: statusOf(options, model),
+    traceSyscalls: options.traceSyscalls === true,
+  };
+}
+
+/** --status-path and --status-public, checked. */
+function statusOf(options: ServeOptions, model: ModelShape): StatusConfig | null {
+  const p = options.statusPath ?? null;
+  if (p === null) {
+    if (options.statusPublic) throw new UsageError('--status-public needs --status-path');
+    return null;
+  }
+  if (typeof p !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(p) || p.includes('//')) {
+    throw new UsageError(`--status-path must be a path like /server-status (starting with /, no query, no spaces), got ${JSON.stringify(p)}`);
+  }
+  return {
+    path: p,
+    public: options.statusPublic === true,
+    model: { summary: model.summary ?? '', runsIn: model.runsIn, perConnection: model.cap !== undefined, blocking: model.name !== 'event-loop' },
   };
 }
 

@@ -11,6 +11,7 @@ import { AccessLog } from '../app/access-log.js';
 import { composeApp } from '../app/compose.js';
 import { StartError, UsageError, type ServerConfig, type Timeouts } from './config.js';
 import { Scoreboard, Cell, WorkerState } from './scoreboard.js';
+import { StatusWorker, statusApp } from './status.js';
 
 export class ServerContext {
   readonly limits: Limits;
@@ -21,6 +22,10 @@ export class ServerContext {
   readonly keepBody: ((request: Request) => boolean) | null;
   /** This worker's row in the scoreboard. */
   readonly row: Float64Array;
+  /** The app: the one given, with the status page in front of it when there is one. */
+  readonly app: App;
+  /** This worker's part of the status page (request traces), or null when there is none (see status.ts). */
+  readonly status: StatusWorker | null;
   /** Server messages (not the access log), to stderr unless quiet. Never throws. */
   readonly notice: (message: string) => void;
   /**
@@ -32,7 +37,7 @@ export class ServerContext {
 
   constructor(
     readonly config: ServerConfig,
-    readonly app: App,
+    app: App,
     readonly log: AccessLog,
     readonly scoreboard: Scoreboard,
     readonly slot: number,
@@ -44,8 +49,14 @@ export class ServerContext {
     this.limits = config.limits;
     this.timeouts = config.timeouts;
     this.bodyBudget = new BodyBudget(config.limits.maxBodyMemory, bodyMemory);
-    this.keepBody = typeof app.wantsBody === 'function' ? (req) => app.wantsBody!(req) : null;
     this.row = scoreboard.row(slot);
+    // This thread's system calls are counted in its row from now on (and traced, with --trace-syscalls).
+    scoreboard.countSyscallsHere(slot);
+    if (config.traceSyscalls) sys.enableSyscallTrace();
+    this.status = config.status != null ? new StatusWorker(scoreboard, slot) : null;
+    this.app = this.status !== null ? statusApp(app, this, () => import('./status-reply.js')) : app;
+    const wrapped = this.app;
+    this.keepBody = typeof wrapped.wantsBody === 'function' ? (req) => wrapped.wantsBody!(req) : null;
     this.row[Cell.Pid] = process.pid;
     this.row[Cell.ThreadId] = threadId;
     this.row[Cell.StartedAt] = Date.now();

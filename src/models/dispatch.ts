@@ -13,6 +13,7 @@ import * as sys from '../sys/index.js';
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import { Cell, WorkerState } from './scoreboard.js';
+import { Note } from './status.js';
 
 /** One worker serving one connection. */
 export interface ConnectionWorker {
@@ -56,6 +57,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
 
   const acceptAll = () => {
     while (free.length > 0 && !ctx.stopping) {
+      const traceFrom = ctx.status?.seq ?? 0; // (with a status page: the master's part of this connection begins here)
       let fd: number;
       try {
         fd = sys.acceptWithPeer(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
@@ -82,7 +84,9 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
         free.push(slot);
         continue;
       }
+      ctx.status?.note(Note.WorkerStarted, slot);
       if (o.closesFd) sys.close(fd);
+      ctx.status?.handedOff(slot, traceFrom);
       running.add(w);
       void w.exited.then(() => {
         running.delete(w);

@@ -6,7 +6,7 @@
 import { closeSync } from 'node:fs';
 import { encodeResponse, errorReply, type HttpConnection, type Outgoing, type ParsedRequest, type Reply, type Request, type FileBody } from '../http/index.js';
 import type { ServerContext } from './context.js';
-import { Cell, countStatus } from './scoreboard.js';
+import { Cell, countStatus, countSecond } from './scoreboard.js';
 import { readFirstChunk, streamsBody } from './stream-ahead.js';
 
 /**
@@ -97,7 +97,7 @@ export function within<T>(pending: Promise<T>, ms: number, late: (value: T) => v
 
 /** Encode `reply` into `out`; a reply that cannot be encoded becomes a 500. */
 export function prepare(ctx: ServerContext, conn: HttpConnection, reply: Reply, out: Outgoing): Reply {
-  if (ctx.stopping) conn.close();
+  if (ctx.stopping || (ctx.status !== null && ctx.status.closes(reply))) conn.close();
   try {
     encodeResponse(conn, reply, out);
     return reply;
@@ -122,7 +122,8 @@ export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Req
   const row = ctx.row;
   row[Cell.Requests]++;
   row[Cell.BytesOut] += sent;
-  row[Cell.LastRequestAt] = Date.now();
+  const now = (row[Cell.LastRequestAt] = Date.now());
+  countSecond(row, now); // requests per second: this second's bucket
   countStatus(row, status);
   if (status >= 500 || req === null) row[Cell.Errors]++;
   if (req === null && conn?.sawTls) tlsNotice(ctx, conn);

@@ -54,7 +54,8 @@ export function spawnProcess(handoff: Handoff, { ipc }: ProcessSpawnOptions): Ch
   if (ipc) stdio.push('ipc');
   return spawn(process.execPath, [...nodeFlags(), PROCESS_ENTRY], {
     stdio,
-    env: { ...process.env, [HANDOFF_VAR]: JSON.stringify(theirs) },
+    // --trace-syscalls: from the child's first call on (mapping the scoreboard comes before its context exists).
+    env: { ...process.env, ...(handoff.config.traceSyscalls ? { FOURFOLD_TRACE_SYSCALLS: '1' } : {}), [HANDOFF_VAR]: JSON.stringify(theirs) },
   });
 }
 

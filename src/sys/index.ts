@@ -60,4 +60,19 @@ export { type SharedMemory, createSharedMemory, mapSharedMemory } from './shared
 export { setParentDeathSignal, parentPid, threadId } from './process.js';
 export { statPath, Stat } from './file.js';
 export { type Syscall, SYSCALLS, syscallCounts, countSyscallsInto } from './syscalls.js';
-export { type SyscallEvent, enableSyscallTrace, disableSyscallTrace, onSyscall } from './trace.js';
+export {
+  type SyscallEvent,
+  enableSyscallTrace,
+  disableSyscallTrace,
+  onSyscall,
+  type RecordedCall,
+  type RecordRead,
+  RECORD_FIRST,
+  NOTE_BASE,
+  recordCells,
+  recordSyscallsInto,
+  recordingSyscalls,
+  noteInRecord,
+  readRecord,
+  recordedCall,
+} from './trace.js';

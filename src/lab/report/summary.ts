@@ -4,6 +4,7 @@
 import type { Results, RunRecord } from '../results.js';
 import { errorTotal, type LoadResult } from '../load/index.js';
 import { num, ms, kb } from '../format.js';
+import { totalPerRequest } from '../server-counters.js';
 
 const PEER_REFERENCE = 'node:http';
 
@@ -17,6 +18,15 @@ function errors(l: LoadResult | null): string {
   if (e.connect + e.read + e.write) parts.push(`${num(e.connect + e.read + e.write)} socket`);
   if (e.status) parts.push(`${num(e.status)} non-2xx`);
   return parts.join(', ');
+}
+
+/** System calls per request from the server's own counters, with the three most frequent ("12 (recv 2, send 1, …)"). */
+function syscalls(r: RunRecord): string {
+  const per = r.server?.syscallsPerRequest ?? null;
+  const total = totalPerRequest(per);
+  if (per === null || total === null) return '–';
+  const top = Object.entries(per).filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return `${num(total)} (${top.map(([name, n]) => `${name} ${num(n)}`).join(', ')})`;
 }
 
 function cpu(r: RunRecord): string {
@@ -41,7 +51,7 @@ export interface Table {
 export function summaryTables(res: Results): Table[] {
   const hasPeers = res.runs.some((r) => r.target === PEER_REFERENCE);
   const tables: Table[] = [];
-  const head = ['target', 'scenario', 'conns', 'req/s', ...(hasPeers ? ['× node:http'] : []), 'p50', 'p90', 'p99', 'max', 'errors', 'accept queue peak', 'CPU µs/req user + kernel', 'RSS MB peak', 'procs / threads', 'ctx sw/req vol + invol'];
+  const head = ['target', 'scenario', 'conns', 'req/s', ...(hasPeers ? ['× node:http'] : []), 'p50', 'p90', 'p99', 'max', 'errors', 'accept queue peak', 'CPU µs/req user + kernel', 'syscalls/req', 'RSS MB peak', 'procs / threads', 'ctx sw/req vol + invol'];
   const rows: string[][] = [];
   for (const r of res.runs.filter((x) => x.scenario !== 'idle-conns')) {
     if (r.error !== null) {
@@ -65,13 +75,14 @@ export function summaryTables(res: Results): Table[] {
       errors(l),
       s?.kernelQueues ? num(s.kernelQueues.acceptQueuePeak) : '–',
       cpu(r),
+      syscalls(r),
       s ? num(s.rssKb.peak / 1024) : '–',
       s ? `${s.processes.peak} / ${s.threads.peak}` : '–',
       sw ? `${num(sw.voluntary)} + ${num(sw.involuntary)}` : '–',
     ]);
     if (r.probe) {
       const p = r.probe;
-      rows.push([r.target, 'cpu-handler probe (/)', '1', num(p.rps), ...(hasPeers ? [ratio(r, res.runs, (x) => x.probe?.rps ?? null)] : []), ms(p.latencyMs?.p50), ms(p.latencyMs?.p90), ms(p.latencyMs?.p99), ms(p.latencyMs?.max), errors(p), '', '', '', '', '']);
+      rows.push([r.target, 'cpu-handler probe (/)', '1', num(p.rps), ...(hasPeers ? [ratio(r, res.runs, (x) => x.probe?.rps ?? null)] : []), ms(p.latencyMs?.p50), ms(p.latencyMs?.p90), ms(p.latencyMs?.p99), ms(p.latencyMs?.max), errors(p), '', '', '', '', '', '']);
     }
   }
   tables.push({ caption: null, head, rows });
@@ -109,7 +120,7 @@ export function loadNote(res: Results): string {
 }
 
 export function methodNote(res: Results): string {
-  return `CPU per request is the server's whole process tree (user + kernel mode, from /proc; children that exited are counted through their parent's cutime/cstime) divided by the responses the client received. Syscalls per request: ${res.runs.some((r) => r.server?.syscallsPerRequest) ? "from the server's counters" : 'not exposed by the server yet (strace figures: docs/models.md)'}. Latency resolution: ${ms(res.client.latencyResolutionMs)}.`;
+  return `CPU per request is the server's whole process tree (user + kernel mode, from /proc; children that exited are counted through their parent's cutime/cstime) divided by the responses the client received. Syscalls per request: ${res.runs.some((r) => r.server?.syscallsPerRequest) ? "from the server's own counters (its status page, --status-path: fourfold's calls through its sys layer, master and workers; not Node's own, for which see the strace figures in docs/models.md); peers expose none" : 'not exposed by the server (strace figures: docs/models.md)'}. Latency resolution: ${ms(res.client.latencyResolutionMs)}.`;
 }
 
 const mdRow = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;

@@ -31,6 +31,8 @@ export interface ConnectionHost {
   };
   /** The connection is done: forget it and close its descriptor. */
   closed(conn: Connection): void;
+  /** With a status page: where this turn's system calls begin in the worker's record (the wait that started it). */
+  readonly turnSeq: number;
 }
 
 const enum State {
@@ -70,6 +72,10 @@ export class Connection implements FileEvent, Timed {
   private drained: (() => void) | null = null; // a stream waiting for room in the queue
   /** Counts the application calls on this connection: an answer that comes after a timeout is for an old one. */
   private calls = 0;
+  /** The scoreboard cell that counts this connection by its state (Cell.OpenReading…); the server counted it in at adopt(). */
+  private openCell: number = Cell.OpenReading;
+  /** With a status page: where the current request's system calls begin in the worker's record. */
+  private traceFrom: number;
 
   constructor(
     readonly fd: number,
@@ -77,6 +83,15 @@ export class Connection implements FileEvent, Timed {
   ) {
     this.http = new HttpConnection(host.ctx.limits, host.ctx.bodyBudget);
     this.http.keepBody = host.ctx.keepBody;
+    this.traceFrom = host.turnSeq; // the turn that accepted it: its first request's calls include the accept
+  }
+
+  /** Count this connection in another state on the scoreboard (plain stores). */
+  private count(cell: number): void {
+    const row = this.host.ctx.row;
+    row[this.openCell]--;
+    row[cell]++;
+    this.openCell = cell;
   }
 
   /** Between requests with nothing in flight: safe to close on shutdown. */
@@ -130,7 +145,13 @@ export class Connection implements FileEvent, Timed {
       if (this.state === State.Handling || this.state === State.Streaming) this.http.request.abort('the client closed the connection');
     } else {
       ctx.row[Cell.BytesIn] += n;
-      if (this.http.phase === Phase.Idle) this.startedAt = loop.now; // a request begins with its first byte
+      if (this.http.phase === Phase.Idle) {
+        this.startedAt = loop.now; // a request begins with its first byte
+        if (this.http.requests > 0) {
+          this.count(Cell.OpenReading);
+          this.traceFrom = this.host.turnSeq;
+        }
+      }
       this.http.feed(buf, 0, n);
       if (this.http.phase === Phase.Body) timeouts.header.schedule(this, loop.now); // a body may take long, but must keep moving
     }
@@ -166,6 +187,7 @@ export class Connection implements FileEvent, Timed {
           if (reply instanceof Promise) {
             // While the application works we still read: to notice a client that goes away.
             this.state = State.Handling;
+            this.count(Cell.OpenHandling);
             this.host.timeouts.handler.schedule(this, loop.now);
             loop.hold();
             const call = ++this.calls;
@@ -215,6 +237,7 @@ export class Connection implements FileEvent, Timed {
     if (out.file !== null) queue.pushFile(out.file);
     this.sentBytes = queue.bytes;
     this.state = State.Writing;
+    this.count(Cell.OpenWriting);
     const flushed = this.flush();
     if (this.closed) return;
     if (!flushed && out.transient) queue.keepCopy(out.head);
@@ -289,6 +312,7 @@ export class Connection implements FileEvent, Timed {
     const { ctx, timeouts } = this.host;
     const out = this.out;
     finish(ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes);
+    if (ctx.status !== null) this.traceFrom = ctx.status.done(this.traceFrom, this.fd, this.reply);
     this.reply = null;
     this.replyRequest = null;
     this.startedAt = 0;
@@ -298,6 +322,7 @@ export class Connection implements FileEvent, Timed {
     }
     if (this.timerList === timeouts.send) timeouts.send.cancel(this);
     this.state = State.Reading;
+    this.count(Cell.OpenKeepAlive);
   }
 
   /** Send what the kernel takes. True when the queue is empty; on a dead peer the connection is closed. */
@@ -344,6 +369,7 @@ export class Connection implements FileEvent, Timed {
       return this.close();
     }
     this.state = State.Lingering;
+    this.count(Cell.OpenClosing);
     timeouts.linger.schedule(this, loop.now);
     this.want(READABLE);
   }
@@ -370,6 +396,8 @@ export class Connection implements FileEvent, Timed {
     const d = this.drained;
     this.drained = null;
     d?.();
+    this.host.ctx.row[this.openCell]--;
     this.host.closed(this);
+    this.host.ctx.status?.closed(this.fd);
   }
 }

@@ -19,6 +19,8 @@ export class LoopServer implements ConnectionHost {
   private open = 0;
   private readonly acceptor: Acceptor;
   private stopDeadline = Infinity;
+  /** With a status page: the sequence number in this worker's record of the wait that begins the current turn. */
+  turnSeq = 0;
 
   constructor(
     readonly ctx: ServerContext,
@@ -59,6 +61,7 @@ export class LoopServer implements ConnectionHost {
     this.open++;
     ctx.row[Cell.Connections]++;
     ctx.row[Cell.Open]++;
+    ctx.row[Cell.OpenReading]++; // (the connection moves itself between the states from here on)
     loop.watch(conn, READABLE);
     this.timeouts.header.schedule(conn, loop.now);
   }
@@ -90,6 +93,7 @@ export class LoopServer implements ConnectionHost {
 
   private beforeSleep(): void {
     const { ctx, loop } = this;
+    if (ctx.status !== null) this.turnSeq = ctx.status.seq; // the poller's wait comes next
     if (!ctx.log.flush()) this.waitForStdout();
     if (!ctx.stopping) return;
     if (this.stopDeadline === Infinity) {
