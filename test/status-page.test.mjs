@@ -8,6 +8,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startServer, ROOT } from './helpers/server.mjs';
+// Served with the bundled demo site as root (it has /hello.txt): `serve` without a root serves the current directory.
+const DEMO_SITE = 'public';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.join(ROOT, 'test/output');
@@ -67,7 +69,7 @@ for (const { name, args, cells } of [
 ]) {
   test(`status page in a browser (${name}): live counters, ${cells} scoreboard cell(s), the system calls of a request`, { skip, timeout: 90_000 }, async (t) => {
     const { chromium } = await import('playwright-core');
-    const server = await startServer([...args, '--status-path', '/server-status']);
+    const server = await startServer([DEMO_SITE, ...args, '--status-path', '/server-status']);
     t.after(() => server.stop());
     const traffic = load(server.port);
     t.after(() => traffic.stop());

@@ -10,6 +10,8 @@ import path from 'node:path';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { startServer, runCli, ROOT, CLI } from './helpers/server.mjs';
 import { isLoopback } from '../dist/models/status.js';
+// Served with the bundled demo site as root (it has /hello.txt): `serve` without a root serves the current directory.
+const DEMO_SITE = 'public';
 
 const STATUS = ['--status-path', '/server-status'];
 
@@ -40,7 +42,7 @@ const MODELS = [
   { spec: ['--model', 'iterative'], slots: 1, workers: 1 },
   { spec: ['--model', 'process'], slots: 65, perConnection: true },
   { spec: ['--model', 'prefork', '--workers', '3'], slots: 4, workers: 3 },
-  { spec: ['--model', 'thread'], slots: 257, perConnection: true },
+  { spec: ['--model', 'thread'], slots: 65, perConnection: true }, // 1 + --max-threads' default
   { spec: ['--model', 'threadpool', '--workers', '3'], slots: 4, workers: 3 },
   { spec: ['--model', 'event-loop'], slots: 1, workers: 1 },
   { spec: ['--model', 'event-loop', '--workers', '2'], slots: 3, workers: 2 },
@@ -49,7 +51,7 @@ const MODELS = [
 for (const m of MODELS) {
   const name = m.spec.slice(1).join(' ');
   test(`status (${name}): JSON and Prometheus forms, the whole scoreboard, syscalls per request, a request's system calls`, { timeout: 60_000 }, async (t) => {
-    const s = await startServer([...m.spec, ...STATUS]);
+    const s = await startServer([DEMO_SITE, ...m.spec, ...STATUS]);
     t.after(() => s.stop());
     // The workers record their calls while somebody watches: say so, then make the requests to be seen.
     await json(s.port, '&watch=1');
@@ -140,7 +142,7 @@ for (const m of MODELS) {
 }
 
 test('status: the HTML page, content negotiation, methods, bad queries; off by default', async (t) => {
-  const s = await startServer(['--model', 'event-loop', ...STATUS]);
+  const s = await startServer([DEMO_SITE, '--model', 'event-loop', ...STATUS]);
   t.after(() => s.stop());
   const html = await get(s.port, '/server-status');
   assert.equal(html.status, 200);
@@ -164,13 +166,13 @@ test('status: the HTML page, content negotiation, methods, bad queries; off by d
   assert.equal(post.statusCode, 405);
   assert.equal(post.headers.allow, 'GET, HEAD');
 
-  const off = await startServer(['--model', 'event-loop']);
+  const off = await startServer([DEMO_SITE, '--model', 'event-loop']);
   t.after(() => off.stop());
   assert.equal((await get(off.port, '/server-status')).status, 404, 'no status page unless asked for');
 });
 
 test('status: a blocking pool closes the page\'s connection after each answer (a poll must not hold a worker)', async (t) => {
-  const s = await startServer(['--model', 'iterative', ...STATUS]);
+  const s = await startServer([DEMO_SITE, '--model', 'iterative', ...STATUS]);
   t.after(() => s.stop());
   const r = await new Promise((resolve, reject) => {
     const agent = new http.Agent({ keepAlive: true });
@@ -227,7 +229,7 @@ test('status: served to loopback clients only, by the socket\'s peer address (a 
 
 test('--trace-syscalls: one request, strace-style on stderr, from the master and its child processes and threads', { timeout: 60_000 }, async (t) => {
   for (const model of ['iterative', 'process', 'thread']) {
-    const s = await startServer(['--model', model, '--trace-syscalls']);
+    const s = await startServer([DEMO_SITE, '--model', model, '--trace-syscalls']);
     assert.equal((await get(s.port, '/hello.txt')).status, 200);
     await new Promise((r) => setTimeout(r, 300)); // the child's last lines
     await s.stop();
