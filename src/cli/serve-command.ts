@@ -97,7 +97,8 @@ export interface ServeCommandOptions {
 function withCliDefaults(o: ServeOptions, demo: boolean): ServeOptions {
   if (demo) {
     if (o.root !== undefined) throw new UsageError(`fourfold demo serves the bundled demo site and takes no root (to serve '${o.root}': fourfold serve ${o.root})`);
-    return { ...o, root: DEMO_ROOT, dirListing: o.dirListing ?? true };
+    // The demo page links to the status page: it is on (for loopback clients) unless told otherwise.
+    return { ...o, root: DEMO_ROOT, dirListing: o.dirListing ?? true, statusPath: o.statusPath === undefined ? '/server-status' : o.statusPath };
   }
   return { ...o, root: o.root ?? (o.app === undefined ? process.cwd() : null), dirListing: o.dirListing ?? true };
 }
