@@ -164,3 +164,18 @@ ratio('hello-500: fourfold native / node:http', get('hello-500', 'fourfold nativ
 ratio('static-4k: fourfold / nginx', get('static-4k', 'fourfold static'), get('static-4k', 'nginx'));
 ratio('static-1m: fourfold / nginx', get('static-1m', 'fourfold static'), get('static-1m', 'nginx'));
 ratio('hello-close: fourfold native / node:http', get('hello-close', 'fourfold native'), get('hello-close', 'node:http'));
+
+// The performance goal is CPU, not req/s (wrk -t1 is the ceiling for
+// keep-alive): fourfold's server CPU per request over nginx's, < 1 is better.
+const cpuOf = (sc, s) => {
+  const c = rows.find((r) => r.scenario === sc && r.server === s)?.cpu;
+  return c ? c.user + c.kernel : undefined;
+};
+const ours = { hello: 'fourfold native', 'hello-500': 'fourfold native', 'static-4k': 'fourfold static', 'static-1m': 'fourfold static', 'hello-close': 'fourfold native', 'hello ×2 workers': 'fourfold native ×2' };
+const theirs = { 'hello ×2 workers': 'nginx ×2' };
+console.log('\nServer CPU per request, fourfold / nginx (same run, ≤ 1.00× is the goal):');
+for (const sc of scenarios) {
+  const a = cpuOf(sc.name, ours[sc.name]);
+  const b = cpuOf(sc.name, theirs[sc.name] ?? 'nginx');
+  if (a && b) console.log(`  ${sc.name.padEnd(50)} ${(a / b).toFixed(2)}×  (${a.toFixed(1)} vs ${b.toFixed(1)} µs)`);
+}
