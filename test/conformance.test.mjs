@@ -5,6 +5,7 @@
 //                                            (default: every model and poller, and --workers 2)
 //   FOURFOLD_EXTRA_ARGS="--poller poll"      extra serve flags for every model
 //   FOURFOLD_EXTRA_ARGS_EVENT_LOOP="--workers 2"   extra flags for one model
+//                                            (all three parsed in helpers/models.mjs)
 //   FOURFOLD_CASES=regexp                    run only the cases whose name matches
 //   FOURFOLD_GRACE_MS=200                    how long "the connection stays open" is watched
 //
@@ -18,36 +19,18 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from './helpers/server.mjs';
 import { cases } from './conformance/cases.mjs';
-import { prepareSite, SITE, ECHO_APP } from './conformance/fixtures.mjs';
+import { prepareSite } from './conformance/fixtures.mjs';
 import { parseStream, show, checkResponses, responseShape } from './helpers/conformance-checks.mjs';
+import { MODELS, serveArgs } from './helpers/models.mjs';
 
 // Each configuration gets its own server; two run side by side (a case
 // mostly waits on the network), which halves the wall time without
 // stretching the timing cases past their bounds on two cores.
-const DEFAULT_MODELS = 'iterative,process,prefork,thread,threadpool,event-loop,event-loop --poller poll,event-loop --poller select,event-loop --workers 2';
-const MODELS = (process.env.FOURFOLD_MODELS ?? DEFAULT_MODELS).split(',').map((m) => m.trim()).filter(Boolean);
 const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 200);
 const PART_PAUSE_MS = 1000; // longest wait for an interim answer between request parts
 const IDLE_MS = 3000; // no byte from the server for this long (before the answers are complete): give up
 const MAX_MS = 15000; // hard cap per exchange
 const ONLY = process.env.FOURFOLD_CASES ? new RegExp(process.env.FOURFOLD_CASES, 'i') : null;
-
-const words = (s) => (s ?? '').split(/\s+/).filter(Boolean);
-const serveArgs = (config) => {
-  const [model, ...rest] = words(config);
-  return [
-  SITE,
-  '--model', model,
-  ...rest,
-  '--app', ECHO_APP,
-  '--no-dir-listing', // the CLI lists directories by default; the cases (and the sans-I/O suite's serve()) expect none
-  '--max-body', '65536',
-  '--header-timeout', '2',
-  '--idle-timeout', '2',
-  ...words(process.env.FOURFOLD_EXTRA_ARGS),
-  ...words(process.env[`FOURFOLD_EXTRA_ARGS_${model.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]),
-  ];
-};
 
 // ── The exchange ─────────────────────────────────────────────────────────────
 
