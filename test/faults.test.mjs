@@ -291,7 +291,7 @@ describe('faults', { concurrency: 2 }, () => {
         // (A thread per connection costs descriptors of its own too, up to --max-threads 16 of them.)
         const headroom = shape.model === 'threadpool' ? Math.max(1, shape.workers - 2) : shape.model === 'thread' ? 8 : 20;
         const limit = perProcessFds + headroom;
-        const hogs = shape.model === 'event-loop' ? shape.workers * (2 * headroom + 10) : shape.exhaustible ? 2 * headroom + 4 : 2 * shape.concurrency + 4;
+        const hogs = shape.model === 'event-loop' ? shape.workers * (2 * headroom + 10) : shape.exhaustible ? 2 * headroom + 4 : shape.concurrency + (shape.heavy ? 2 : 4);
         // Silent clients are held until the header timeout: long here, so they hold their descriptors throughout.
         const b = await startServer(args(['--header-timeout', '60', '--idle-timeout', '60']), { prefix: ['prlimit', `--nofile=${limit}:${limit}`], env: { FAULTS_DIR: dir } });
         try {

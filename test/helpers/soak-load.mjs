@@ -97,7 +97,7 @@ async function resetting(n) {
     }
     await c.reset();
     stats.resets++;
-    await sleep(50); // (a resetting client is a minority: it does not flood)
+    await sleep(200); // (a resetting client is a minority: it does not flood)
   }
 }
 
