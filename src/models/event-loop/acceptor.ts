@@ -64,10 +64,23 @@ export class Acceptor implements FileEvent {
     this.fullAt = loop.turn;
   }
 
-  /** Stop accepting (graceful shutdown): new clients wait in the backlog until the socket is closed. */
+  /**
+   * Stop accepting (graceful shutdown), and stop listening: new clients are
+   * refused at once rather than queued in a backlog nobody serves (see
+   * stopListening in serve.ts; this covers a worker's own SO_REUSEPORT socket,
+   * which also leaves the port's group, so the kernel stops sending it clients).
+   */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.loop.unwatch(this);
+    try {
+      sys.shutdown(this.fd, 'read');
+    } catch {
+      /* not listening any more */
+    }
   }
+  private stopped = false;
 
   close(): void {
     this.stop();
