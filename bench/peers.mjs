@@ -155,7 +155,8 @@ for (const sc of scenarios) {
 }
 
 console.log('\nRatios (same run):');
-const get = (sc, s) => rows.find((r) => r.scenario === sc && r.server === s)?.rps;
+const row = (sc, s) => rows.find((r) => r.scenario === sc && r.server === s);
+const get = (sc, s) => row(sc, s)?.rps;
 const ratio = (label, a, b) => a && b && console.log(`  ${label.padEnd(50)} ${(a / b).toFixed(2)}×`);
 ratio('hello: fourfold native / node:http', get('hello', 'fourfold native'), get('hello', 'node:http'));
 ratio('hello: fourfold fetch / @hono/node-server', get('hello', 'fourfold fetch'), get('hello', '@hono/node-server'));
@@ -167,15 +168,14 @@ ratio('hello-close: fourfold native / node:http', get('hello-close', 'fourfold n
 
 // The performance goal is CPU, not req/s (wrk -t1 is the ceiling for
 // keep-alive): fourfold's server CPU per request over nginx's, < 1 is better.
+// Each scenario lists fourfold first and nginx (or nginx ×2) among its peers.
 const cpuOf = (sc, s) => {
-  const c = rows.find((r) => r.scenario === sc && r.server === s)?.cpu;
+  const c = row(sc, s)?.cpu;
   return c ? c.user + c.kernel : undefined;
 };
-const ours = { hello: 'fourfold native', 'hello-500': 'fourfold native', 'static-4k': 'fourfold static', 'static-1m': 'fourfold static', 'hello-close': 'fourfold native', 'hello ×2 workers': 'fourfold native ×2' };
-const theirs = { 'hello ×2 workers': 'nginx ×2' };
 console.log('\nServer CPU per request, fourfold / nginx (same run, ≤ 1.00× is the goal):');
 for (const sc of scenarios) {
-  const a = cpuOf(sc.name, ours[sc.name]);
-  const b = cpuOf(sc.name, theirs[sc.name] ?? 'nginx');
+  const a = cpuOf(sc.name, sc.servers[0]);
+  const b = cpuOf(sc.name, sc.servers.find((s) => s.startsWith('nginx')));
   if (a && b) console.log(`  ${sc.name.padEnd(50)} ${(a / b).toFixed(2)}×  (${a.toFixed(1)} vs ${b.toFixed(1)} µs)`);
 }
