@@ -88,6 +88,12 @@ describe('header timeout: exactly one clock runs between and during requests, wh
         // (Until the idle timeout closes it: a process model's child may take a while to start.)
         const split = await converse(s.port, [GET('/hello.txt') + 'GET /hel', 50, 'lo.txt HTTP/1.1\r\nHost: a\r\n\r\n'], { untilMs: 4000 });
         assert.deepEqual(statuses(split.text), [200, 200], split.text);
+
+        // The body's clock starts when its head is complete: a head that took most of
+        // the header timeout, then a client that waits for our 100 before it sends
+        // the body, is served (1.2 s from the first byte; neither part took 1 s).
+        const late = await converse(s.port, ['POST /echo HTTP/1.1\r\n', 300, 'Host: a\r\nContent-Length: 5\r\n', 300, 'Expect: 100-continue\r\n\r\n', 600, 'hello'], { untilMs: 4000 });
+        assert.deepEqual(statuses(late.text), [100, 200], late.text);
       } finally {
         await s.stop();
       }

@@ -153,7 +153,6 @@ export class Connection implements FileEvent, Timed {
         }
       }
       this.http.feed(buf, 0, n);
-      if (this.http.phase === Phase.Body) timeouts.header.schedule(this, loop.now); // a body may take long, but must keep moving
     }
     if (this.state === State.Reading) this.process();
     else if (this.http.buffered > PIPELINE_BUFFER_MAX) this.want(this.mask & ~READABLE); // back-pressure on pipelining
@@ -216,7 +215,10 @@ export class Connection implements FileEvent, Timed {
     const { timeouts, loop } = this.host;
     const phase = this.http.phase;
     const list = phase !== Phase.Idle ? timeouts.header : this.http.requests === 0 ? timeouts.header : timeouts.idle;
-    if (this.timerList !== list) list.schedule(this, loop.now);
+    // A body may take long, but must keep moving: its clock restarts each time we
+    // wait for more of it, and when it begins (as in the blocking models), so a
+    // client that waited for our 100 Continue is not charged for its head's time.
+    if (this.timerList !== list || phase === Phase.Body) list.schedule(this, loop.now);
   }
 
   /** Back in Reading after a response finished outside process(): go on with the next request. */
