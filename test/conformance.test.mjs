@@ -17,6 +17,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from './helpers/server.mjs';
+import { configurations, words } from './helpers/models.mjs';
 import { cases } from './conformance/cases.mjs';
 import { prepareSite, SITE, ECHO_APP } from './conformance/fixtures.mjs';
 import { parseStream, show, checkResponses, responseShape } from './helpers/conformance-checks.mjs';
@@ -24,8 +25,7 @@ import { parseStream, show, checkResponses, responseShape } from './helpers/conf
 // Each configuration gets its own server; two run side by side (a case
 // mostly waits on the network), which halves the wall time without
 // stretching the timing cases past their bounds on two cores.
-const DEFAULT_MODELS = 'iterative,process,prefork,thread,threadpool,event-loop,event-loop --poller poll,event-loop --poller select,event-loop --workers 2';
-const MODELS = (process.env.FOURFOLD_MODELS ?? DEFAULT_MODELS).split(',').map((m) => m.trim()).filter(Boolean);
+const MODELS = configurations();
 const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 200);
 // Longest wait for an interim answer (100 Continue) between request parts; the
 // wait ends as soon as it arrives. Under --model process the head is read by a
@@ -36,7 +36,6 @@ const IDLE_MS = 3000; // no byte from the server for this long (before the answe
 const MAX_MS = 15000; // hard cap per exchange
 const ONLY = process.env.FOURFOLD_CASES ? new RegExp(process.env.FOURFOLD_CASES, 'i') : null;
 
-const words = (s) => (s ?? '').split(/\s+/).filter(Boolean);
 const serveArgs = (config) => {
   const [model, ...rest] = words(config);
   return [
@@ -240,6 +239,13 @@ for (const model of MODELS) {
           state.lastCase = `${c.name} [${split}]`;
           try {
             await runCase(c, split, state.server.port, state);
+          } catch (e) {
+            // The failure summary at the end of a run names the test, not its suite.
+            if (e instanceof Error) {
+              e.message = `[model ${model}] ${e.message}`;
+              e.stack = `[model ${model}] ${e.stack}`;
+            }
+            throw e;
           } finally {
             await new Promise((r) => setTimeout(r, 5));
             const p = state.server.proc;

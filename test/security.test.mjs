@@ -10,23 +10,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, CLI, ROOT } from './helpers/server.mjs';
+import { configurations, words } from './helpers/models.mjs';
 
 const SITE = path.join(ROOT, 'test/fixtures/site');
 const HOSTILE = path.join(ROOT, 'test/fixtures/apps/hostile-app.mjs');
 const ECHO = path.join(ROOT, 'test/fixtures/apps/echo-app.mjs');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const ALL_MODELS = [
-  ['iterative'],
-  ['process'],
-  ['prefork', '--workers', '2'],
-  ['thread'],
-  ['threadpool', '--workers', '2'],
-  ['event-loop'],
-  ['event-loop', '--poller', 'poll'],
-  ['event-loop', '--poller', 'select'],
-  ['event-loop', '--workers', '2'],
-];
+// Every configuration (or FOURFOLD_MODELS's); the pools with two workers, so that
+// a held worker shows.
+const ALL_MODELS = configurations()
+  .map(words)
+  .map(([model, ...rest]) => ((model === 'prefork' || model === 'threadpool') && rest.length === 0 ? [model, '--workers', '2'] : [model, ...rest]));
 const modelArgs = ([model, ...rest]) => ['--model', model, ...rest];
 
 /**
