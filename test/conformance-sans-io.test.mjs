@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import { cases } from './conformance/cases.mjs';
 import { prepareSite, SITE, ECHO_APP } from './conformance/fixtures.mjs';
 import { checkResponses, responseShape, show } from './helpers/conformance-checks.mjs';
+import { whole, bytewise, prng, hash, randomSplit, RecvBuffer } from './helpers/sans-io.mjs';
 import { HttpConnection, Event, Outgoing, encodeResponse, errorReply } from '../dist/http/index.js';
 import { buildApp, createContext } from '../dist/models/context.js';
 import { resolveConfig } from '../dist/models/config.js';
@@ -77,7 +78,7 @@ async function serve(ctx, limits, parts, split) {
   conn.remotePort = 40000;
   const out = new Outgoing();
   const sent = [];
-  let recvBuffer = Buffer.alloc(64 * 1024);
+  const recv = new RecvBuffer();
   let closed = false;
   let how = null;
   const problems = [];
@@ -156,11 +157,9 @@ async function serve(ctx, limits, parts, split) {
   for (const [index, part] of parts.entries()) {
     for (const piece of split(part, index)) {
       if (closed) break;
-      if (piece.length > recvBuffer.length) recvBuffer = Buffer.alloc(piece.length); // 'whole' is one feed, however large
-      piece.copy(recvBuffer, 0);
-      conn.feed(recvBuffer, 0, piece.length);
+      recv.feed(conn, piece);
       await drain();
-      recvBuffer.fill(0xa5, 0, piece.length); // the next recv() overwrites the buffer
+      recv.scribble(); // the next recv() overwrites the buffer
     }
   }
   if (conn.closed && !closed) {
@@ -177,9 +176,6 @@ async function serve(ctx, limits, parts, split) {
   }
   return result;
 }
-
-const whole = (part) => [part];
-const bytewise = (part) => Array.from({ length: part.length }, (_, i) => part.subarray(i, i + 1));
 
 // ── Cases ────────────────────────────────────────────────────────────────────
 
@@ -219,40 +215,6 @@ function judge(c, got, env) {
 
 function report(c, mode, parts, got, problems) {
   return `${c.name} [${c.rfc}] fed ${mode}:\n  - ${problems.join('\n  - ')}\n  request: ${show(Buffer.concat(parts).toString('latin1'), 400)}\n  sent: ${show(got.text)}${got.closed ? ` <ended: ${got.how}>` : ' <open>'}`;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** FNV-1a of a string: a case's own seed. */
-function hash(s) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** Cut `part` at random places: mostly a few pieces, sometimes many. */
-function randomSplit(rand) {
-  return (part) => {
-    if (part.length < 2) return [part];
-    const most = rand() < 0.5 ? 4 : 64;
-    const cuts = 1 + Math.floor(rand() * Math.min(most, part.length - 1));
-    const at = new Set();
-    while (at.size < cuts) at.add(1 + Math.floor(rand() * (part.length - 1)));
-    const points = [0, ...[...at].sort((x, y) => x - y), part.length];
-    const pieces = [];
-    for (let i = 0; i + 1 < points.length; i++) pieces.push(part.subarray(points[i], points[i + 1]));
-    return pieces;
-  };
 }
 
 const IMF_DATE_LINE = /\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n/g;

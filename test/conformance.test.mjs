@@ -17,15 +17,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer } from './helpers/server.mjs';
-import { configurations, words } from './helpers/models.mjs';
+import { MODELS, serveArgs } from './helpers/models.mjs';
 import { cases } from './conformance/cases.mjs';
-import { prepareSite, SITE, ECHO_APP } from './conformance/fixtures.mjs';
+import { prepareSite } from './conformance/fixtures.mjs';
 import { parseStream, show, checkResponses, responseShape } from './helpers/conformance-checks.mjs';
 
 // Each configuration gets its own server; two run side by side (a case
 // mostly waits on the network), which halves the wall time without
 // stretching the timing cases past their bounds on two cores.
-const MODELS = configurations();
 const GRACE_MS = Number(process.env.FOURFOLD_GRACE_MS ?? 200);
 // Longest wait for an interim answer (100 Continue) between request parts; the
 // wait ends as soon as it arrives. Under --model process the head is read by a
@@ -36,21 +35,6 @@ const IDLE_MS = 3000; // no byte from the server for this long (before the answe
 const MAX_MS = 15000; // hard cap per exchange
 const ONLY = process.env.FOURFOLD_CASES ? new RegExp(process.env.FOURFOLD_CASES, 'i') : null;
 
-const serveArgs = (config) => {
-  const [model, ...rest] = words(config);
-  return [
-  SITE,
-  '--model', model,
-  ...rest,
-  '--app', ECHO_APP,
-  '--no-dir-listing', // the CLI lists directories by default; the cases (and the sans-I/O suite's serve()) expect none
-  '--max-body', '65536',
-  '--header-timeout', '2',
-  '--idle-timeout', '2',
-  ...words(process.env.FOURFOLD_EXTRA_ARGS),
-  ...words(process.env[`FOURFOLD_EXTRA_ARGS_${model.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`]),
-  ];
-};
 
 // ── The exchange ─────────────────────────────────────────────────────────────
 
@@ -115,6 +99,8 @@ function converse(port, parts, { split, isHead, wanted, graceMs, idleMs = IDLE_M
       try {
         for (let i = 0; i < parts.length; i++) {
           const bytes = Buffer.from(parts[i], 'latin1');
+          // What had arrived before this part: an answer to it may come while its last byte is written.
+          const before = chunks.length;
           if (split === 'whole') {
             if (!closed) sock.write(bytes);
           } else {
@@ -130,7 +116,6 @@ function converse(port, parts, { split, isHead, wanted, graceMs, idleMs = IDLE_M
           }
           if (i < parts.length - 1 && !closed) {
             // Give the server the chance to answer (100 Continue) before the next part.
-            const before = chunks.length;
             await new Promise((r) => {
               const t = setTimeout(r, PART_PAUSE_MS);
               onData = () => {
@@ -139,6 +124,7 @@ function converse(port, parts, { split, isHead, wanted, graceMs, idleMs = IDLE_M
                   r();
                 }
               };
+              onData();
             });
             onData = null;
             await new Promise((r) => setTimeout(r, 20)); // let the whole interim response arrive

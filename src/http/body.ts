@@ -65,6 +65,8 @@ export class BodyBuffer {
     private readonly budget: BodyBudget,
     /** The final size when known (Content-Length), else 0. */
     private readonly exact = 0,
+    /** The most it may ever hold (a chunked body: --max-body): no reservation beyond it. */
+    private readonly most = Infinity,
   ) {}
 
   /** Reserve what the first bytes need; false when the budget is exhausted. */
@@ -82,6 +84,8 @@ export class BodyBuffer {
     if (this.bytes === null || need > this.bytes.length) {
       let capacity = this.bytes === null ? Math.max(FIRST_CAPACITY, n) : this.bytes.length * 2;
       while (capacity < need) capacity *= 2;
+      // (Else a small --max-body would make a body's first byte a 503 rather than its excess a 413.)
+      capacity = Math.max(need, Math.min(capacity, this.most));
       if (!this.grow(capacity)) return false;
     }
     this.bytes!.set(src.subarray(from, to), this.length);

@@ -319,7 +319,7 @@ export class HttpConnection {
     if (headEnd < 0) {
       this.scanFrom = i;
       const firstLf = src.indexOf(0x0a, start);
-      const overflow = headOverflow(end - start, firstLf >= 0 && firstLf < end, this.limits);
+      const overflow = headOverflow(end - start, firstLf >= 0 && firstLf < end ? firstLf + 1 - start : -1, this.limits);
       return overflow === null ? this.waitForMore() : this.failWith(overflow);
     }
 
@@ -342,7 +342,7 @@ export class HttpConnection {
 
     const keep = this.keepBody === null || this.keepBody(req);
     if (this.info.chunked) {
-      this.body = keep ? new BodyBuffer(this.budget) : null;
+      this.body = keep ? new BodyBuffer(this.budget, 0, this.limits.maxBody) : null;
       this.chunked = new ChunkedDecoder(this.limits.maxBody, this.limits.maxHeaderBytes, this.body);
       this.state = State.Body;
       return this.readBody();

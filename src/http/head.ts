@@ -183,8 +183,11 @@ function mergeContentLength(previous: number, value: string, limits: Limits): nu
     const c = value.charCodeAt(i);
     if (c < 0x30 || c > 0x39) throw new HttpError(400, 'invalid Content-Length');
   }
-  // More digits than the limit could ever need: too large, without overflowing a number.
-  if (value.length > 15) throw new HttpError(413, 'request body too large');
+  // Leading zeros are still the same number; more significant digits than the
+  // limit could ever need: too large, without overflowing a number.
+  let first = 0;
+  while (first < value.length - 1 && value.charCodeAt(first) === 0x30) first++;
+  if (value.length - first > 15) throw new HttpError(413, 'request body too large');
   const n = Number(value);
   if (n > limits.maxBody) throw new HttpError(413, 'request body too large');
   return n;

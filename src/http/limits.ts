@@ -29,13 +29,15 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
 const LINE_SLACK = 1024;
 
 /**
- * While a head is still incomplete (`size` bytes so far, `lineEnded` when the
- * request line's LF has arrived): has it already grown past any head we would
- * accept? 414 while the request line is still open, 431 after it. The exact
- * checks follow when the head is complete (checkTarget, checkHeaderSection).
+ * While a head is still incomplete (`size` bytes so far; `lineLength`, the
+ * request line's length once its LF has arrived, else -1): has it already
+ * grown past any head we would accept? 414 for a request line too long
+ * (still open, or ended: the verdict must not depend on where the bytes were
+ * split), 431 for the rest. The exact checks follow when the head is
+ * complete (checkTarget, checkHeaderSection).
  */
-export function headOverflow(size: number, lineEnded: boolean, limits: Limits): HttpError | null {
-  if (!lineEnded && size > limits.maxTarget + LINE_SLACK) return new HttpError(414, 'request target too long');
+export function headOverflow(size: number, lineLength: number, limits: Limits): HttpError | null {
+  if ((lineLength < 0 ? size : lineLength) > limits.maxTarget + LINE_SLACK) return new HttpError(414, 'request target too long');
   if (size > limits.maxTarget + limits.maxHeaderBytes + LINE_SLACK) return new HttpError(431, 'request header section too large');
   return null;
 }
