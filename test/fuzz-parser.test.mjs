@@ -31,7 +31,7 @@ const PATH = process.env.FOURFOLD_FUZZ_PATH;
 const RUNS = process.env.FOURFOLD_FUZZ_RUNS !== undefined ? Number(process.env.FOURFOLD_FUZZ_RUNS) : null;
 
 /** fast-check's parameters for a property of `runs` cases (FOURFOLD_FUZZ_RUNS overrides). */
-const params = (runs) => ({ seed: SEED, path: PATH, numRuns: RUNS ?? runs, endOnFailure: PATH === undefined ? false : true });
+const params = (runs) => ({ seed: SEED, path: PATH, numRuns: RUNS ?? runs, endOnFailure: PATH !== undefined, includeErrorInReport: true });
 const replay = `FOURFOLD_FUZZ_SEED=${SEED}`;
 
 const recv = new RecvBuffer(); // one receive buffer for every case, as one model thread has

@@ -117,6 +117,22 @@ test('events: errors carry the right status', () => {
   assert.deepEqual(run(Buffer.from('GET / HTTP/1.1\r\n\r\n', 'latin1'), []), [{ error: 400 }]);
 });
 
+test('chunk extensions follow RFC 9112 §7.1.1 (BWS ";" BWS name [BWS "=" BWS token / quoted-string]), whole and byte by byte', () => {
+  const chunked = (line) => Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${line}\r\nabc\r\n0\r\n\r\n`, 'latin1');
+  const bytewise = (b) => Array.from({ length: b.length - 1 }, (_, i) => i + 1);
+  const good = ['3;a', '3;a=b', '3 ;a', '3; a', '3;a =b', '3;a= b', '3;a="x y;\\"z"', '3;a;b=c;d="e"', '3;a=b ', '3;a ', '3;a="\x80\xff"'];
+  const bad = ['3;', '3; ', '3;;a', '3;=b', '3;a=', '3;a= ', '3;a=b c', '3;a b', '3;a="unterminated', '3;a="x"y', '3;a=b=c', '3;a@b', '3;a="\x7f"', '3;a="\\\x01"', '3;a=\x80'];
+  for (const line of good) {
+    for (const cuts of [[], bytewise(chunked(line))]) {
+      const log = run(chunked(line), cuts);
+      assert.equal(log[0]?.body, 'abc', `${JSON.stringify(line)} is a valid extension`);
+    }
+  }
+  for (const line of bad) {
+    for (const cuts of [[], bytewise(chunked(line))]) assert.deepEqual(run(chunked(line), cuts), [{ error: 400 }], `${JSON.stringify(line)} is not`);
+  }
+});
+
 test('limits: long target → 414, big header section → 431, big body → 413', () => {
   const limits = { ...defaultLimits, maxTarget: 100, maxHeaderBytes: 200, maxBody: 10 };
   assert.deepEqual(run(Buffer.from(`GET /${'a'.repeat(200)} HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1'), [], limits), [{ error: 414 }]);

@@ -209,9 +209,11 @@ test('bad usage exits 2 with a message', async () => {
 });
 
 test('/proc sampler: CPU of a child that exited during the run is counted (through cutime)', async () => {
-  // A parent that starts a child burning ~300 ms of CPU, waits for it, then idles.
+  // A parent that starts a child burning 300 ms of CPU (CPU, not wall time: on a loaded machine
+  // 300 ms of wall time can be much less CPU), waits for it, then idles.
+  const burn = 'const c = process.cpuUsage(); for (;;) { const u = process.cpuUsage(c); if (u.user + u.system >= 300000) break; }';
   const script = `const { spawnSync } = require('node:child_process');
-setTimeout(() => { spawnSync(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 300);']); process.stdout.write('done\\n'); setTimeout(() => {}, 5000); }, 300);`;
+setTimeout(() => { spawnSync(process.execPath, ['-e', ${JSON.stringify(burn)}]); process.stdout.write('done\\n'); setTimeout(() => {}, 5000); }, 300);`;
   const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     await new Promise((r) => setTimeout(r, 150));

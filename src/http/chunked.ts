@@ -24,8 +24,27 @@ const enum S {
 
 const MAX_LINE = 4096; // chunk-size line incl. extensions, and each trailer line
 
+/**
+ * Where in a chunk extension (RFC 9112 §7.1.1) the decoder is:
+ *   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ *   chunk-ext-val = token / quoted-string
+ * Extensions are ignored, but must follow the grammar: a parser that is
+ * loose here reads a line differently from a strict one in front of it.
+ */
+const enum X {
+  NameStart, // after ";": BWS, then a token
+  Name,
+  AfterName, // BWS, then "=", ";" or CR
+  ValueStart, // after "=": BWS, then a token or a quoted-string
+  Token,
+  Quoted,
+  QuotedEscape, // after a backslash
+  AfterValue, // BWS, then ";" or CR
+}
+
 export class ChunkedDecoder {
   private state = S.Size;
+  private ext = X.NameStart;
   private size = 0;
   private digits = 0;
   private lineLength = 0;
@@ -51,6 +70,61 @@ export class ChunkedDecoder {
     return this.state === S.Done;
   }
 
+  private startExtension(): void {
+    this.state = S.Ext;
+    this.ext = X.NameStart;
+  }
+
+  /** One byte of a chunk extension (see X): checked against the grammar, then dropped. */
+  private extension(c: number): void {
+    const ws = c === 0x20 || c === 0x09;
+    const token = TCHAR[c] === 1;
+    switch (this.ext) {
+      case X.NameStart:
+        if (token) this.ext = X.Name;
+        else if (!ws) break;
+        return;
+      case X.Name:
+      case X.Token:
+        if (token) return;
+        if (ws) this.ext = this.ext === X.Name ? X.AfterName : X.AfterValue;
+        else if (c === 0x3d && this.ext === X.Name) this.ext = X.ValueStart;
+        else return this.extensionEnd(c);
+        return;
+      case X.AfterName:
+        if (ws) return;
+        if (c === 0x3d) this.ext = X.ValueStart;
+        else return this.extensionEnd(c);
+        return;
+      case X.ValueStart:
+        if (token) this.ext = X.Token;
+        else if (c === 0x22) this.ext = X.Quoted;
+        else if (!ws) break;
+        return;
+      case X.Quoted:
+        // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+        if (c === 0x22) this.ext = X.AfterValue;
+        else if (c === 0x5c) this.ext = X.QuotedEscape;
+        else if (FIELD_VCHAR[c] !== 1) break;
+        return;
+      case X.QuotedEscape: // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+        if (FIELD_VCHAR[c] !== 1) break;
+        this.ext = X.Quoted;
+        return;
+      case X.AfterValue:
+        if (ws) return;
+        return this.extensionEnd(c);
+    }
+    throw new HttpError(400, 'invalid chunk extension');
+  }
+
+  /** After a complete extension: another one (";") or the end of the line. */
+  private extensionEnd(c: number): void {
+    if (c === 0x3b) this.ext = X.NameStart;
+    else if (c === 0x0d) this.state = S.SizeLf;
+    else throw new HttpError(400, 'invalid chunk extension');
+  }
+
   /** Consume bytes from buf[start, end); returns how many were used. Throws HttpError. */
   feed(buf: Buffer, start: number, end: number): number {
     let i = start;
@@ -70,7 +144,7 @@ export class ChunkedDecoder {
           }
           if (this.digits === 0) throw new HttpError(400, 'invalid chunk size');
           if (c === 0x0d) this.state = S.SizeLf;
-          else if (c === 0x3b) this.state = S.Ext;
+          else if (c === 0x3b) this.startExtension();
           else if (c === 0x20 || c === 0x09) this.state = S.SizeSpace;
           else throw new HttpError(400, 'invalid chunk size');
           i++;
@@ -78,15 +152,13 @@ export class ChunkedDecoder {
           continue;
         }
         case S.SizeSpace:
-          if (c === 0x3b) this.state = S.Ext;
+          if (c === 0x3b) this.startExtension();
           else if (c !== 0x20 && c !== 0x09) throw new HttpError(400, 'invalid chunk size line');
           i++;
           if (++this.lineLength > MAX_LINE) throw new HttpError(400, 'chunk size line too long');
           continue;
         case S.Ext:
-          // chunk-ext is ignored, but its bytes must be printable and bounded.
-          if (c === 0x0d) this.state = S.SizeLf;
-          else if (FIELD_VCHAR[c] !== 1) throw new HttpError(400, 'invalid chunk extension');
+          this.extension(c);
           i++;
           if (++this.lineLength > MAX_LINE) throw new HttpError(400, 'chunk extension too long');
           continue;

@@ -7,7 +7,9 @@
 //                                            (default: every model and poller, and --workers 2)
 //   FOURFOLD_EXTRA_ARGS="--poller poll"      extra serve flags for every model
 //   FOURFOLD_EXTRA_ARGS_EVENT_LOOP="--workers 2"   extra flags for one model
+import { availableParallelism } from 'node:os';
 import { SITE, ECHO_APP } from '../conformance/fixtures.mjs';
+import { findModel } from '../../dist/models/index.js';
 
 export const ALL_CONFIGURATIONS =
   'iterative,process,prefork,thread,threadpool,event-loop,event-loop --poller poll,event-loop --poller select,event-loop --workers 2';
@@ -51,9 +53,38 @@ export function modelArgs(config) {
 /** The model's name in a configuration ("event-loop --workers 2" → "event-loop"). */
 export const modelOf = (config) => words(config)[0];
 
-/** The value of a flag in a configuration, or undefined ("prefork --workers 3", "--workers" → "3"). */
+/** The value a configuration gives a flag (`--workers 2` or `--workers=2`), or undefined. */
 export function flagOf(config, flag) {
   const w = words(config);
-  const i = w.indexOf(flag);
-  return i >= 0 ? w[i + 1] : undefined;
+  for (let i = 0; i < w.length; i++) {
+    if (w[i] === flag) return w[i + 1];
+    if (w[i].startsWith(`${flag}=`)) return w[i].slice(flag.length + 1);
+  }
+  return undefined;
 }
+
+/**
+ * How many connections a configuration serves at once when every one of them
+ * holds its worker (the number a few stalled clients can use up), read from
+ * the model table: 1 for iterative, the pool's size for a pool of blocking
+ * workers (prefork, threadpool), the cap of a per-connection model when the
+ * configuration sets one. Infinity otherwise: an event loop is held by
+ * nobody, and a per-connection model's default cap is no number to fill in a test.
+ */
+export function servesAtOnce(config) {
+  const info = findModel(modelOf(config));
+  if (info === undefined) throw new Error(`unknown model in FOURFOLD_MODELS: ${config}`);
+  if (info.name === 'event-loop') return Infinity;
+  if (info.pool !== undefined) {
+    const n = flagOf(config, '--workers');
+    return n === undefined ? info.pool.defaultSize : n === 'auto' ? availableParallelism() : Number(n);
+  }
+  if (info.cap !== undefined) {
+    const n = flagOf(config, `--${info.cap.flag}`);
+    return n === undefined ? Infinity : Number(n);
+  }
+  return info.runsIn === 'main' ? 1 : Infinity;
+}
+
+/** Does this configuration start a new worker (process, thread) for each connection? Its clocks start once that worker runs. */
+export const startsPerConnection = (config) => findModel(modelOf(config))?.cap !== undefined;

@@ -13,9 +13,11 @@ const LISTENING = /fourfold listening on http:\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)/;
  * Run `fourfold serve ...args` and resolve once it prints its listening line.
  * Returns { host, port, url, proc, output(), stop(signal) }.
  * `command`: another command that serves ('demo'); `cwd`: where it runs (default: the repository).
+ * `prefix`: a command that execs the server, e.g. ['prlimit', '--nofile=64:64'] (its pid stays the server's).
  */
-export function startServer(args = [], { env = {}, timeoutMs = 15000, command = 'serve', cwd = ROOT } = {}) {
-  const proc = spawn(process.execPath, [CLI, command, '--port', '0', '--log', 'off', ...args], {
+export function startServer(args = [], { env = {}, timeoutMs = 15000, command = 'serve', cwd = ROOT, prefix = [] } = {}) {
+  const [file, ...argv] = [...prefix, process.execPath, CLI, command, '--port', '0', '--log', 'off', ...args];
+  const proc = spawn(file, argv, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
