@@ -85,8 +85,12 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
           row[Cell.BytesIn] += n;
           conn.feed(recvBuffer, 0, n);
           if (phase === Phase.Idle) {
-            phase = Phase.Head; // the request's clock starts with its first byte
-            phaseStarted = Date.now();
+            // A keep-alive connection's next request starts its clock with its first byte. A new
+            // connection's first request does not: the wait for it and its head share one header
+            // timeout from the start (as in the event loop, and nginx's client_header_timeout) —
+            // else a client that sends one byte just before the timeout holds this thread for two.
+            phase = Phase.Head;
+            if (conn.requests > 0) phaseStarted = Date.now();
           } else if (phase === Phase.Body) phaseStarted = Date.now(); // a body may take long, but must keep moving
         } else if (n === 0) {
           conn.feedEof();

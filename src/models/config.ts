@@ -22,7 +22,10 @@ import { didYouMean } from './suggest.js';
 export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
 
 export interface Timeouts {
-  /** A request head (and body) must arrive within this many ms of its first byte. */
+  /**
+   * A request head (and body) must arrive within this many ms of its first byte —
+   * a connection's first request, of the connection's start (the wait for it counts).
+   */
   headerMs: number;
   /** A keep-alive connection may wait this long for its next request. */
   idleMs: number;

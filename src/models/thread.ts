@@ -26,6 +26,7 @@ import { spawnThread, threadLimits, threadFailure } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
 import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 import { Cell, WorkerState } from './scoreboard.js';
+import { yieldToNode } from './yield.js';
 
 /**
  * Threads starting at once. A start is ~0.1 s of CPU; more at once only
@@ -139,5 +140,10 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
 /** In the thread: serve the one connection, then end. */
 export async function worker(ctx: ServerContext, handoff: Handoff): Promise<void> {
   ctx.started();
+  // "ready" goes to the main thread from a promise callback (worker-thread.ts), and serveConnection
+  // blocks in recv() before it ever awaits: for a client that sends nothing (or a byte at a time) the
+  // message would wait for the header timeout, and meanwhile this thread would count as starting —
+  // a few such clients held every start slot, and the next clients' threads were not started at all.
+  await yieldToNode();
   await serveConnection(handoff.connFd, ctx, { peer: handoff.peer });
 }
