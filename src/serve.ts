@@ -80,6 +80,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
     close() {
       closed ??= (async () => {
         ctx.stop();
+        stopListening(listener);
         try {
           await done;
         } finally {
@@ -91,4 +92,23 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
       return closed;
     },
   };
+}
+
+/**
+ * A stopping server refuses new connections at once (ECONNREFUSED): without
+ * this they would be queued by the kernel in a backlog that nobody serves any
+ * more, for the whole drain, and then reset when the socket is closed.
+ * shutdown(SHUT_RD) of a listening socket makes it stop listening (Linux) —
+ * for every process that shares it (a prefork pool's workers) — and wakes the
+ * accept() calls blocked on it with EINVAL, which end the accept loops.
+ * (Workers with listeners of their own, event-loop --workers N, shut theirs
+ * down themselves: see event-loop/acceptor.ts.)
+ */
+function stopListening(listener: { fd: number; listening: boolean }): void {
+  if (!listener.listening) return;
+  try {
+    sys.shutdown(listener.fd, 'read');
+  } catch {
+    /* not listening any more: nothing to refuse */
+  }
 }

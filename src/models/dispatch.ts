@@ -32,6 +32,12 @@ export interface DispatchOptions {
   start(fd: number, slot: number, peer: { address: string; port: number }): ConnectionWorker;
   /** The master closes its descriptor right after start() (a child process has its own copy); threads share one. */
   closesFd: boolean;
+  /**
+   * May one more worker start now? If not, new clients wait in the backlog
+   * and we look again shortly (threads: a start needs descriptors of its own).
+   * Returns null when it may, else why not.
+   */
+  roomFor?: () => string | null;
   /** Called once when stopping, before waiting for the workers. */
   onStop?: () => void;
 }
@@ -58,19 +64,16 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
   const acceptAll = () => {
     while (free.length > 0 && !ctx.stopping) {
       const traceFrom = ctx.status?.seq ?? 0; // (with a status page: the master's part of this connection begins here)
+      const noRoom = o.roomFor?.() ?? null;
+      if (noRoom !== null) return pause(`${noRoom}: new clients wait in the backlog`);
       let fd: number;
       try {
         fd = sys.acceptWithPeer(listener.fd); // non-blocking listener: WOULD_BLOCK when none is waiting
       } catch (e) {
         // Out of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or anything else
-        // accept() may say: never take the master down for it. Leave the client in the backlog,
-        // stop watching for a moment (level-triggered: watching would spin), look again shortly.
+        // accept() may say: never take the master down for it.
         const why = e instanceof sys.SysError && SHORTAGE.has(e.code) ? 'waiting for resources to free up' : 'trying again shortly';
-        if (Date.now() - warnedAt > 1000) ctx.notice(`${e instanceof Error ? e.message : String(e)}: ${why}`);
-        warnedAt = Date.now();
-        watch(false);
-        setTimeout(() => watch(!ctx.stopping && free.length > 0), OUT_OF_FDS_PAUSE_MS);
-        return;
+        return pause(`${e instanceof Error ? e.message : String(e)}: ${why}`);
       }
       if (fd < 0) return;
       // (Counted as a connection by the worker that serves it, in its own row: rows add up.)
@@ -95,6 +98,14 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
       });
     }
     if (free.length === 0) watch(false); // at the cap: the backlog holds new clients
+  };
+
+  /** Leave the client in the backlog, stop watching for a moment (level-triggered: watching would spin), look again shortly. */
+  const pause = (why: string) => {
+    if (Date.now() - warnedAt > 1000) ctx.notice(why);
+    warnedAt = Date.now();
+    watch(false);
+    setTimeout(() => watch(!ctx.stopping && free.length > 0), OUT_OF_FDS_PAUSE_MS);
   };
 
   // uv_poll_init makes the listening socket non-blocking.

@@ -27,6 +27,7 @@ import { serveConnection } from './blocking-connection.js';
 import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
 import { Cell, WorkerState } from './scoreboard.js';
 import { yieldToNode } from './yield.js';
+import { freeDescriptors } from './descriptors.js';
 
 /**
  * Threads starting at once. A start is ~0.1 s of CPU; more at once only
@@ -35,6 +36,13 @@ import { yieldToNode } from './yield.js';
  * first waits a start and the rest queue behind it — no later in total.
  */
 const STARTING_AT_ONCE = Math.max(2, 2 * availableParallelism());
+/**
+ * Descriptors a thread's start may hold at once: its module loader reads our
+ * modules (and the app's) in parallel, ~25 files. A start that meets EMFILE
+ * fails, and Node leaves the files it had opened open for good: so a thread
+ * starts only when this many are free for each start under way.
+ */
+const START_DESCRIPTORS = 40;
 /** A thread that takes longer than this to start (an app whose loading hangs) no longer holds up the others. */
 const START_SLOT_MS = 5_000;
 
@@ -56,6 +64,12 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
   await dispatch(ctx, listener, {
     cap: ctx.config.maxThreads,
     closesFd: false, // one process, one descriptor table: the thread closes it
+    roomFor() {
+      const free = freeDescriptors();
+      const starts = starting + waiting.length + 1;
+      const need = START_DESCRIPTORS * starts + 1; // (+1: the connection's own)
+      return free >= need ? null : `${free} descriptors free, ${starts} thread start(s) would need ${need} (too many open files)`;
+    },
     start(fd, slot, peer) {
       const row = scoreboard.row(slot);
       // Ours to close until the thread has taken it — and if the thread dies

@@ -11,12 +11,22 @@ import type { ServerContext } from '../context.js';
 import { Cell } from '../scoreboard.js';
 import { READABLE } from './pollers/index.js';
 import type { EventLoop, FileEvent } from './loop.js';
+import type { Timed, TimeoutList } from './timeouts.js';
 
 const ACCEPTS_PER_TURN = 128; // fairness: a flood of connections must not starve the open ones
+const OUT_OF_FDS_PAUSE_MS = 100; // no spare descriptor to shed with: stop watching the listener this long
+const NOTICE_EVERY_MS = 1000; // say "out of descriptors" at most this often
 
-export class Acceptor implements FileEvent {
+export class Acceptor implements FileEvent, Timed {
   private spareFd: number; // the reserve descriptor for EMFILE
   private warnedFdLimit = false;
+  private shed = 0; // connections shed so far
+  private noticedAt = -Infinity;
+  private readonly pauses: TimeoutList;
+  deadline = 0;
+  timerPrev: Timed | null = null;
+  timerNext: Timed | null = null;
+  timerList: TimeoutList | null = null;
   /**
    * How many accept() calls this turn. Accepting until EAGAIN costs one
    * failed accept per turn — a whole system call per connection when they
@@ -38,6 +48,7 @@ export class Acceptor implements FileEvent {
     sys.setNonBlocking(fd, true);
     loop.watch(this, READABLE);
     this.spareFd = openSpare();
+    this.pauses = loop.timeouts('accept pause', OUT_OF_FDS_PAUSE_MS);
   }
 
   processEvent(): void {
@@ -64,10 +75,24 @@ export class Acceptor implements FileEvent {
     this.fullAt = loop.turn;
   }
 
-  /** Stop accepting (graceful shutdown): new clients wait in the backlog until the socket is closed. */
+  /**
+   * Stop accepting (graceful shutdown), and stop listening: new clients are
+   * refused at once rather than queued in a backlog nobody serves (see
+   * stopListening in serve.ts; this covers a worker's own SO_REUSEPORT socket,
+   * which also leaves the port's group, so the kernel stops sending it clients).
+   */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pauses.cancel(this);
     this.loop.unwatch(this);
+    try {
+      sys.shutdown(this.fd, 'read');
+    } catch {
+      /* not listening any more */
+    }
   }
+  private stopped = false;
 
   close(): void {
     this.stop();
@@ -95,20 +120,41 @@ export class Acceptor implements FileEvent {
   /**
    * Out of descriptors: the pending connection would make the listener
    * readable forever (a busy loop). Free the spare descriptor, accept the
-   * connection and close it at once, then take the spare back.
+   * connection and close it at once (the client sees a reset, not a hang),
+   * then take the spare back. When there is no spare to free (another part
+   * of the process took it), stop watching the listener for a moment:
+   * the backlog holds the clients meanwhile.
    */
   private shedOne(e: Error): void {
-    this.ctx.notice(`${e.message}: shedding a connection`);
-    if (this.spareFd < 0) return;
-    sys.close(this.spareFd);
-    this.spareFd = -1;
-    try {
-      const fd = sys.accept(this.fd, true);
-      if (fd >= 0) sys.close(fd);
-    } catch {
-      /* still out */
+    this.spareFd = this.spareFd >= 0 ? this.spareFd : openSpare();
+    if (this.spareFd >= 0) {
+      sys.close(this.spareFd);
+      try {
+        const fd = sys.accept(this.fd, true);
+        if (fd >= 0) {
+          sys.close(fd);
+          this.shed++;
+        }
+      } catch {
+        /* still out */
+      }
+      this.spareFd = openSpare();
     }
-    this.spareFd = openSpare();
+    if (this.spareFd < 0) {
+      this.loop.watch(this, 0);
+      this.pauses.schedule(this, this.loop.now);
+    }
+    const now = this.loop.now;
+    if (now - this.noticedAt >= NOTICE_EVERY_MS) {
+      this.noticedAt = now;
+      const what = this.spareFd < 0 ? `pausing accept() for ${OUT_OF_FDS_PAUSE_MS} ms` : 'shedding connections';
+      this.ctx.notice(`${e.message}: ${what} (${this.shed} shed so far)`);
+    }
+  }
+
+  /** The pause is over: watch the listener again. */
+  onTimeout(): void {
+    if (!this.stopped) this.loop.watch(this, READABLE);
   }
 }
 

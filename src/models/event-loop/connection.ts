@@ -142,7 +142,13 @@ export class Connection implements FileEvent, Timed {
     if (n === 0) {
       this.http.feedEof();
       // Gone while its request is being answered: tell the application (request.signal).
-      if (this.state === State.Handling || this.state === State.Streaming) this.http.request.abort('the client closed the connection');
+      if (this.state === State.Handling || this.state === State.Streaming) {
+        this.http.request.abort('the client closed the connection');
+        // And stop reading: a socket at EOF stays readable, so the (level-triggered) poller
+        // would report it every turn for as long as the handler works — a busy loop. A reset
+        // still shows (as a hang-up); a half-closed client still gets its response.
+        this.want(this.mask & ~READABLE);
+      }
     } else {
       ctx.row[Cell.BytesIn] += n;
       if (this.http.phase === Phase.Idle) {
