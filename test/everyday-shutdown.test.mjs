@@ -67,6 +67,29 @@ describe('Ctrl-C during a long response', () => {
     });
   }
 
+  // A handler still working when the shutdown timeout ends: its client is cut then (the master of a
+  // pool or per-connection model kills its worker 2 s later at the latest; iterative has no master).
+  for (const m of [['iterative'], ['prefork', '--workers', '2'], ['threadpool', '--workers', '2'], ['event-loop']]) {
+    test(`${m.join(' ')}: a handler that has not answered when --shutdown-timeout ends does not hold its client`, async () => {
+      const s = await startServer(['--model', ...m, '--app', 'test/fixtures/apps/slow-app.mjs', '--shutdown-timeout', '1s']);
+      const sock = net.connect(s.port, '127.0.0.1');
+      let text = '';
+      sock.on('data', (d) => (text += d));
+      sock.on('error', () => {});
+      const closed = new Promise((resolve) => sock.on('close', () => resolve(Date.now())));
+      sock.write('GET /slow?ms=5000 HTTP/1.1\r\nHost: x\r\n\r\n');
+      await sleep(300); // the handler is at work
+      const t0 = Date.now();
+      s.proc.kill('SIGTERM');
+      const closedAt = await Promise.race([closed, sleep(4000).then(() => null)]);
+      sock.destroy();
+      assert.ok(closedAt !== null, 'the client is still waiting 4 s after SIGTERM, with a shutdown timeout of 1 s');
+      assert.ok(closedAt - t0 >= 800, `cut after ${closedAt - t0} ms, before the shutdown timeout`);
+      assert.equal(text, '', 'no answer: it was cut');
+      assert.equal((await s.exited).code, 0, s.output().stderr);
+    });
+  }
+
   test('without --shutdown-timeout the message names the default, 10 s', async () => {
     const s = await startServer(['--app', APP]);
     const drip = await startDrip(s.port);

@@ -65,8 +65,9 @@ Timeouts and limits
   --max-header <size>       largest header section, else 431 (default: 16k)
   --max-headers <n>         most header fields, else 431 (default: 100)
   --max-body <size>         largest request body as sent, else 413 (default: 1mb, as nginx)
-  --max-body-memory <size>  memory all request bodies of one worker may hold,
-                            beyond it a body gets 503 (default: 256mb)
+  --max-body-memory <size>  memory all request bodies of one process may hold
+                            (its threads share it; each worker process has
+                            its own), beyond it a body gets 503 (default: 256mb)
 
 Output
   --log <format>            access log on stdout: combined | json | off (default: combined)

@@ -6,7 +6,7 @@ import { HttpError } from './errors.js';
 export interface Limits {
   /** Longest request-target in bytes → 414 URI Too Long. */
   maxTarget: number;
-  /** Largest header section (request line + fields) in bytes → 431. */
+  /** Largest header section in bytes, its field lines only (the request line is bounded by maxTarget) → 431. */
   maxHeaderBytes: number;
   /** Most header fields in one request → 431. */
   maxHeaderCount: number;

@@ -109,7 +109,14 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
         const req = conn.request;
         let reply = callApp(ctx, req);
         if (reply instanceof Promise) {
-          const answer = await within(reply, timeouts.handlerMs, release);
+          const pending = reply;
+          const answer = await Promise.race([within(pending, timeouts.handlerMs, release), shutdownCut(ctx)]);
+          cutHandlerWait = null;
+          if (answer === SHUTDOWN_CUT) {
+            void pending.then(release, () => {}); // whenever it comes
+            req.abort('the server is shutting down');
+            throw new ShutdownCut();
+          }
           if (answer === TIMED_OUT) {
             conn.close();
             await respond(tooLate(ctx, req), req, startedAt);
@@ -176,6 +183,25 @@ export async function serveConnection(fd: number, ctx: ServerContext, { peer = n
 }
 
 const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ENOTCONN', 'ETIMEDOUT']);
+
+/**
+ * The shutdown timeout bounds the wait for a handler too. The masters of the
+ * pools and of the per-connection models kill a worker that overruns it (2 s
+ * later), but iterative has no master: a handler still working at SIGTERM
+ * held the whole shutdown for up to --handler-timeout, its client answered
+ * long after the shutdown timeout. This thread waits for one handler at a
+ * time: the promise below settles when the shutdown timeout has run out.
+ */
+const SHUTDOWN_CUT = Symbol('shutdown timeout');
+let cutHandlerWait: (() => void) | null = null;
+let shutdownWatched: ServerContext | null = null;
+function shutdownCut(ctx: ServerContext): Promise<typeof SHUTDOWN_CUT> {
+  if (shutdownWatched !== ctx) {
+    shutdownWatched = ctx;
+    void ctx.whenStopping().then(() => setTimeout(() => cutHandlerWait?.(), ctx.timeouts.shutdownMs).unref());
+  }
+  return new Promise((resolve) => (cutHandlerWait = () => resolve(SHUTDOWN_CUT)));
+}
 
 /**
  * sendfile(2) does not honour SO_SNDTIMEO once it has made progress (the

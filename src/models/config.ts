@@ -23,8 +23,9 @@ export const DEMO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export interface Timeouts {
   /**
-   * A request head (and body) must arrive within this many ms of its first byte —
-   * a connection's first request, of the connection's start (the wait for it counts).
+   * A request head must arrive within this many ms of its first byte — a
+   * connection's first request, of the connection's start (the wait for it
+   * counts). A body must keep moving: its clock restarts with every read.
    */
   headerMs: number;
   /** A keep-alive connection may wait this long for its next request. */
