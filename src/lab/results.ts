@@ -60,6 +60,8 @@ export interface RunRecord {
   /** Set when the measurement could not be made; the figures are then absent. */
   error: string | null;
   notes: string[];
+  /** Set when the server was still busy with this load's connections long after it, and was restarted for the next measurement: why. */
+  restarted?: string;
 }
 
 export interface TargetRecord {

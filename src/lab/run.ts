@@ -14,6 +14,7 @@ import { createProgress } from './progress.js';
 import { installCleanupHandlers, onAbortDo } from './cleanup.js';
 import { computeVerdicts } from './verdicts.js';
 import { SETTLE_MS } from './measure.js';
+import { tcpState } from './tcp.js';
 import { RESULTS_SCHEMA, type Results, type RunRecord, type TargetRecord } from './results.js';
 
 export interface BenchOptions {
@@ -214,12 +215,42 @@ async function runTarget(
       runs.push(run);
       progress.done(weight(st));
       await sleep(SETTLE_MS);
+      // The next measurement starts from an idle server. A model that starts a process or a thread
+      // per connection may still be working through the connections this load left in its accept
+      // queue (each costs a start, though its client is gone): wait for that, or start afresh.
+      if (!server.exited && !(await drained(server.url))) {
+        const left = tcpState(portOf(server.url));
+        run.restarted = `${DRAIN_LIMIT_MS / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
+        progress.note(`${target.id} · ${s.name}: still busy with the connections the load left behind: restarting it`);
+        await server.stop();
+        try {
+          server = await startServer({ ...launch, countLog: launch.countLog && target.countsRequests });
+        } catch (e) {
+          rec.error = e instanceof Error ? e.message : String(e);
+          break;
+        }
+      }
     }
   } finally {
     progress.step(`${target.id}: stopping`);
     await server.stop();
   }
   return rec;
+}
+
+const DRAIN_LIMIT_MS = 15_000;
+const portOf = (url: string): number => Number(new URL(url).port);
+
+/** Has the server nothing queued and no connection open (within DRAIN_LIMIT_MS)? */
+async function drained(url: string): Promise<boolean> {
+  const port = portOf(url);
+  const until = performance.now() + DRAIN_LIMIT_MS;
+  for (;;) {
+    const t = tcpState(port);
+    if (t === null || (t.acceptQueue === 0 && t.accepted === 0)) return true;
+    if (performance.now() > until) return false;
+    await sleep(100);
+  }
 }
 
 function failed(target: Target, scenario: string, connections: number, o: ScenarioOptions, error: string): RunRecord {

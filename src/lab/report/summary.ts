@@ -110,6 +110,7 @@ export function notRunLines(res: Results): string[] {
   const failedTargets = res.targets.filter((t) => t.error !== null).map((t) => `${t.id}: did not start (${t.error!.split('\n')[0]})`);
   if (skipped.length || failedTargets.length) out.push(`Not run: ${[...failedTargets, ...skipped].join('; ')}.`);
   if (res.notMeasured.length) out.push(`Not measured: ${res.notMeasured.map((n) => `${n.id} (${n.reason})`).join(', ')}.`);
+  for (const r of res.runs) if (r.restarted) out.push(`${r.target} / ${r.scenario} (${r.connections} conns): ${r.restarted}.`);
   return out;
 }
 
