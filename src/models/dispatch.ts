@@ -9,6 +9,7 @@
 // calling back when a connection is waiting. At the cap it stops watching:
 // new clients wait in the kernel's listen backlog, and are accepted as soon
 // as a worker ends.
+import { availableParallelism } from 'node:os';
 import * as sys from '../sys/index.js';
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
@@ -23,11 +24,21 @@ export interface ConnectionWorker {
   stop(): void;
   /** End it now (after the grace period). */
   kill(): void;
+  /** Settles once it serves (a process or thread that starts first): see `startingAtOnce`. */
+  readonly ready?: Promise<void>;
 }
 
 export interface DispatchOptions {
   /** Most workers at once. */
   cap: number;
+  /**
+   * Most workers whose `ready` has not settled yet. A start is ~0.1–0.2 s of
+   * CPU; more at once only share the cores, and nobody is answered until
+   * they are all up (50 new processes at once: first answer after 4.9 s).
+   * Started a few at a time, in the order they came, the first client waits
+   * one start and the rest wait in the backlog, no later in total.
+   */
+  startingAtOnce?: number;
   /** Start a worker for connection `fd` in scoreboard `slot`. It owns a copy of fd or fd itself: see `closesFd`. */
   start(fd: number, slot: number, peer: { address: string; port: number }): ConnectionWorker;
   /** The master closes its descriptor right after start() (a child process has its own copy); threads share one. */
@@ -45,6 +56,10 @@ export interface DispatchOptions {
 /** After the shutdown timeout, workers get this long to cut what is in flight and exit before they are killed. */
 const KILL_AFTER_MS = 2_000;
 const OUT_OF_FDS_PAUSE_MS = 100;
+/** Starts at once for the models that start a worker per connection (see DispatchOptions.startingAtOnce). */
+export const STARTING_AT_ONCE = Math.max(2, 2 * availableParallelism());
+/** A worker that takes longer than this to start (an app whose loading hangs) no longer holds up the others. */
+const START_SLOT_MS = 5_000;
 const SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 export async function dispatch(ctx: ServerContext, listener: Listener, o: DispatchOptions): Promise<void> {
@@ -53,6 +68,8 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
   const row = ctx.row;
   let warnedAt = 0;
   let watching = false;
+  let starting = 0;
+  const maxStarting = o.startingAtOnce ?? Infinity;
 
   const watch = (on: boolean) => {
     if (on === watching) return;
@@ -62,7 +79,7 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
   };
 
   const acceptAll = () => {
-    while (free.length > 0 && !ctx.stopping) {
+    while (free.length > 0 && starting < maxStarting && !ctx.stopping) {
       const traceFrom = ctx.status?.seq ?? 0; // (with a status page: the master's part of this connection begins here)
       const noRoom = o.roomFor?.() ?? null;
       if (noRoom !== null) return pause(`${noRoom}: new clients wait in the backlog`);
@@ -91,13 +108,26 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
       if (o.closesFd) sys.close(fd);
       ctx.status?.handedOff(slot, traceFrom);
       running.add(w);
+      if (w.ready !== undefined) {
+        starting++;
+        let counted = true;
+        const up = () => {
+          if (!counted) return;
+          counted = false;
+          clearTimeout(startTimer);
+          starting--;
+          if (!ctx.stopping) watch(free.length > 0);
+        };
+        const startTimer = setTimeout(up, START_SLOT_MS);
+        void Promise.race([w.ready, w.exited]).then(up);
+      }
       void w.exited.then(() => {
         running.delete(w);
         free.push(slot);
         if (!ctx.stopping) watch(true);
       });
     }
-    if (free.length === 0) watch(false); // at the cap: the backlog holds new clients
+    if (free.length === 0 || starting >= maxStarting) watch(false); // at the cap (or enough starting): the backlog holds new clients
   };
 
   /** Leave the client in the backlog, stop watching for a moment (level-triggered: watching would spin), look again shortly. */

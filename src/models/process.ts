@@ -27,14 +27,15 @@ import { serveConnection } from './blocking-connection.js';
 import { Cell, forgetConnections } from './scoreboard.js';
 import * as sys from '../sys/index.js';
 
-/** While stopping: how often the master looks whether a starting child can take a SIGTERM yet. */
+/** How often the master looks whether a starting child is up (and, while stopping, can take a SIGTERM yet). */
 const STARTING_CHECK_MS = 10;
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
   // The master's own parts, imported here: a child, which loads this module for worker(), never needs them.
-  const [{ dispatch }, { spawnProcess }] = await Promise.all([import('./dispatch.js'), import('./spawn.js')]);
+  const [{ dispatch, STARTING_AT_ONCE }, { spawnProcess }] = await Promise.all([import('./dispatch.js'), import('./spawn.js')]);
   await dispatch(ctx, listener, {
     cap: ctx.config.maxChildren,
+    startingAtOnce: STARTING_AT_ONCE,
     closesFd: true, // the child has its own copy of the connection
     start(fd, slot, peer) {
       const child = spawnProcess({ config: ctx.config, slot, scoreboard: ctx.scoreboard.handle, listenFd: -1, connFd: fd, peer }, { ipc: false });
@@ -64,7 +65,15 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
         if (row[Cell.Pid] === child.pid || ctx.scoreboard.handle.kind !== 'memfd') child.kill('SIGTERM');
         else setTimeout(stop, STARTING_CHECK_MS);
       };
-      return { exited, stop, kill: () => child.kill('SIGKILL') };
+      // Up once it has written its pid into its row (with the memfd scoreboard; else: not counted as starting).
+      const ready =
+        ctx.scoreboard.handle.kind !== 'memfd'
+          ? undefined
+          : new Promise<void>((resolve) => {
+              const look = () => (gone || row[Cell.Pid] === child.pid ? resolve() : setTimeout(look, STARTING_CHECK_MS));
+              look();
+            });
+      return { exited, stop, kill: () => child.kill('SIGKILL'), ready };
     },
   });
 }

@@ -15,13 +15,12 @@
 //
 // One descriptor table for all threads: a thread closes its own connection;
 // one that dies leaves it to the main thread (thread-wake.ts).
-import { availableParallelism } from 'node:os';
 import type { Worker, ResourceLimits } from 'node:worker_threads';
 import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import type { Handoff } from './handoff.js';
 import { StartError } from './config.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, STARTING_AT_ONCE } from './dispatch.js';
 import { spawnThread, threadLimits, threadFailure } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
 import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
@@ -29,13 +28,9 @@ import { Cell, WorkerState } from './scoreboard.js';
 import { yieldToNode } from './yield.js';
 import { freeDescriptors } from './descriptors.js';
 
-/**
- * Threads starting at once. A start is ~0.1 s of CPU; more at once only
- * share the cores: with 300 starting together, the first client waited 16 s
- * and the last 49 s; started a few at a time, in the order they came, the
- * first waits a start and the rest queue behind it — no later in total.
- */
-const STARTING_AT_ONCE = Math.max(2, 2 * availableParallelism());
+// Threads start a few at a time (STARTING_AT_ONCE, as the process model's children: see
+// dispatch.ts). With 300 starting together, the first client waited 16 s and the last 49 s.
+
 /**
  * Descriptors a thread's start may hold at once: its module loader reads our
  * modules (and the app's) in parallel, ~25 files. A start that meets EMFILE
