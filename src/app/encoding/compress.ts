@@ -32,12 +32,17 @@ function brotliOptions(sizeHint: number, text: boolean): zlib.BrotliOptions {
 // A site has few media types: remember the verdict for each.
 const verdicts = new Map<string, boolean>();
 
+/** Load the compressible package now rather than on the first verdict (see static/mime.ts: why not under load). */
+export function loadCompressible(): void {
+  compressible ??= require('compressible') as typeof import('compressible');
+}
+
 /** Is this media type (no parameters, any case) worth compressing? From the compressible package. */
 export function isCompressible(mediaType: string): boolean {
   let v = verdicts.get(mediaType);
   if (v === undefined) {
-    compressible ??= require('compressible') as typeof import('compressible');
-    v = compressible(mediaType) === true;
+    loadCompressible();
+    v = compressible!(mediaType) === true;
     if (verdicts.size < 256) verdicts.set(mediaType, v);
   }
   return v;

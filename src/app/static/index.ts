@@ -25,6 +25,7 @@ import { corsLayer } from '../cors.js';
 import type { App, Reply, Request } from '../types.js';
 import type { StaticOptions } from './options.js';
 import { ALLOW, StaticServer } from './server.js';
+import { loadMimeTypes } from './mime.js';
 
 export type { StaticOptions } from './options.js';
 
@@ -43,6 +44,7 @@ export interface StaticApp extends App {
 }
 
 export function createStaticApp(options: StaticOptions): StaticApp {
+  loadMimeTypes(); // now, not on the first lookup: see mime.ts
   const server = new StaticServer(options);
   const cors = options.cors === true;
   const answer = (request: Request): Reply => server.serve(request) ?? server.notFound(request);

@@ -2,12 +2,14 @@
 // charset that browsers need to decode text correctly. Results are memoised
 // per extension: a site has few extensions and this runs on every refresh.
 //
-// The database (mime-db, ~200 KB of JSON) is loaded on the first lookup, not
-// at import: a worker that never serves a file — a process-per-connection
-// child answering from a handler — does not pay for it.
+// The database (mime-db, ~200 KB of JSON) is loaded when a static app is
+// created (loadMimeTypes), at a worker's start, not on the first lookup: a
+// require() that meets EMFILE under descriptor pressure fails, and Node
+// (24) keeps the failure of the package.json read, so that worker would
+// fail every later lookup too. Loaded at start, it cannot meet a full table.
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { isCompressible } from '../encoding/compress.js';
+import { isCompressible, loadCompressible } from '../encoding/compress.js';
 
 const require = createRequire(import.meta.url);
 let mime: typeof import('mime-types') | null = null;
@@ -32,12 +34,18 @@ function needsCharset(type: string): boolean {
   );
 }
 
+/** Load the database now (a static app's creation calls this). */
+export function loadMimeTypes(): void {
+  mime ??= require('mime-types') as typeof import('mime-types');
+  loadCompressible();
+}
+
 export function mimeFor(fileName: string): MimeInfo {
   const ext = path.posix.extname(fileName).toLowerCase();
   let info = byExtension.get(ext);
   if (info === undefined) {
-    mime ??= require('mime-types') as typeof import('mime-types');
-    const type = (ext !== '' && mime.lookup(ext)) || DEFAULT_TYPE;
+    loadMimeTypes();
+    const type = (ext !== '' && mime!.lookup(ext)) || DEFAULT_TYPE;
     info = {
       contentType: needsCharset(type) ? `${type}; charset=utf-8` : type,
       compressible: isCompressible(type),
