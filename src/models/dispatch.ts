@@ -60,6 +60,23 @@ const OUT_OF_FDS_PAUSE_MS = 100;
 export const STARTING_AT_ONCE = Math.max(2, 2 * availableParallelism());
 /** A worker that takes longer than this to start (an app whose loading hangs) no longer holds up the others. */
 const START_SLOT_MS = 5_000;
+
+/**
+ * A start slot, held until the returned function is called (the worker is
+ * up, or gone) or START_SLOT_MS pass, whichever comes first; `release` runs
+ * once. Shared by the dispatcher (process) and the thread model's own queue.
+ */
+export function holdStartSlot(release: () => void): () => void {
+  let held = true;
+  const up = () => {
+    if (!held) return;
+    held = false;
+    clearTimeout(timer);
+    release();
+  };
+  const timer = setTimeout(up, START_SLOT_MS);
+  return up;
+}
 const SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 export async function dispatch(ctx: ServerContext, listener: Listener, o: DispatchOptions): Promise<void> {
@@ -110,15 +127,10 @@ export async function dispatch(ctx: ServerContext, listener: Listener, o: Dispat
       running.add(w);
       if (w.ready !== undefined) {
         starting++;
-        let counted = true;
-        const up = () => {
-          if (!counted) return;
-          counted = false;
-          clearTimeout(startTimer);
+        const up = holdStartSlot(() => {
           starting--;
           if (!ctx.stopping) watch(free.length > 0);
-        };
-        const startTimer = setTimeout(up, START_SLOT_MS);
+        });
         void Promise.race([w.ready, w.exited]).then(up);
       }
       void w.exited.then(() => {

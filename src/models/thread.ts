@@ -20,7 +20,7 @@ import type { ServerContext } from './context.js';
 import type { Listener } from './listener.js';
 import type { Handoff } from './handoff.js';
 import { StartError } from './config.js';
-import { dispatch, STARTING_AT_ONCE } from './dispatch.js';
+import { dispatch, holdStartSlot, STARTING_AT_ONCE } from './dispatch.js';
 import { spawnThread, threadLimits, threadFailure } from './spawn.js';
 import { serveConnection } from './blocking-connection.js';
 import { ConnGuard, closeLeftover, cutOff, keepWaking } from './thread-wake.js';
@@ -38,8 +38,6 @@ import { freeDescriptors } from './descriptors.js';
  * starts only when this many are free for each start under way.
  */
 const START_DESCRIPTORS = 40;
-/** A thread that takes longer than this to start (an app whose loading hangs) no longer holds up the others. */
-const START_SLOT_MS = 5_000;
 
 export async function run(ctx: ServerContext, listener: Listener): Promise<void> {
   let limits: ResourceLimits | undefined;
@@ -92,15 +90,10 @@ export async function run(ctx: ServerContext, listener: Listener): Promise<void>
 
       const launch = () => {
         starting++;
-        let counted = true;
-        const startedUp = () => {
-          if (!counted) return;
-          counted = false;
-          clearTimeout(slowStart);
+        const startedUp = holdStartSlot(() => {
           starting--;
           startMore();
-        };
-        const slowStart = setTimeout(startedUp, START_SLOT_MS);
+        });
         const handoff = { config: ctx.config, slot, scoreboard: scoreboard.handle, listenFd: -1, connFd: fd, peer, stop: stopFlag.buffer as SharedArrayBuffer, bodyMemory: ctx.bodyBudget.memory as SharedArrayBuffer };
         let t: Worker;
         try {

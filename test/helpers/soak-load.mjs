@@ -31,6 +31,15 @@ function open() {
   return c;
 }
 
+/** A new connection once it is up; null (counted, after a pause) when it could not connect. */
+async function connected() {
+  const c = open();
+  if (await c.connected) return c;
+  fail(`connect ${c.error?.code ?? 'failed'}`);
+  await sleep(100);
+  return null;
+}
+
 /** One request; true if it was answered (any status). */
 async function ask(c, target, close = false) {
   const t0 = performance.now();
@@ -52,12 +61,8 @@ async function ask(c, target, close = false) {
 
 async function keepAlive(target) {
   while (Date.now() < stopAt) {
-    const c = open();
-    if (!(await c.connected)) {
-      fail(`connect ${c.error?.code ?? 'failed'}`);
-      await sleep(100);
-      continue;
-    }
+    const c = await connected();
+    if (c === null) continue;
     for (let i = 0; i < opts.perConnection && Date.now() < stopAt; i++) if (!(await ask(c, target))) break;
     await c.destroy();
   }
@@ -65,12 +70,8 @@ async function keepAlive(target) {
 
 async function closing(n) {
   for (let i = n; Date.now() < stopAt; i++) {
-    const c = open();
-    if (!(await c.connected)) {
-      fail(`connect ${c.error?.code ?? 'failed'}`);
-      await sleep(100);
-      continue;
-    }
+    const c = await connected();
+    if (c === null) continue;
     await ask(c, i % 2 === 0 ? '/hello.txt' : '/work', true);
     await c.destroy();
   }
@@ -78,12 +79,8 @@ async function closing(n) {
 
 async function resetting(n) {
   for (let i = n; Date.now() < stopAt; i++) {
-    const c = open();
-    if (!(await c.connected)) {
-      fail(`connect ${c.error?.code ?? 'failed'}`);
-      await sleep(100);
-      continue;
-    }
+    const c = await connected();
+    if (c === null) continue;
     if (i % 2 === 0) {
       c.write('GET /hello.txt HTTP/1.1\r\nHo');
       await sleep(20);
