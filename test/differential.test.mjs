@@ -197,7 +197,9 @@ async function startNodeServer() {
     else r.resolve(r);
   };
   const server = http.createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    const r = record(req.socket.remotePort);
+    // The record bound at 'connection': a port can be reused on loopback, and a
+    // late event of an earlier connection must not create a record under it.
+    const r = req.socket.fourfoldRecord;
     const entry = { method: req.method, target: req.url, raw: req.rawHeaders, body: null };
     if (req.url !== SENTINEL) r.requests.push(entry);
     const chunks = [];
@@ -215,7 +217,8 @@ async function startNodeServer() {
     socket.on('close', () => finish(r, 'closed'));
   });
   server.on('clientError', (err, socket) => {
-    const r = socket.fourfoldRecord ?? record(socket.remotePort);
+    const r = socket.fourfoldRecord;
+    if (r === undefined) return socket.destroy();
     r.error = err.code ?? String(err);
     socket.destroy();
     finish(r, 'error');
