@@ -3,7 +3,7 @@
 import { snapshotTree, cpuBetween, cpuPerRequest, PeakSampler, type TreeSnapshot } from './proc.js';
 import { settledCount, type RunningServer } from './server-process.js';
 import { readSyscallCounters, syscallsPerRequest } from './server-counters.js';
-import { TcpSampler } from './tcp.js';
+import { TcpSampler, waitIdle } from './tcp.js';
 import type { ServerFigures } from './results.js';
 
 export interface Measured<T> {
@@ -16,13 +16,29 @@ export interface Measured<T> {
 /** Pause between measurements: connections of the last one close, backlogs drain. */
 export const SETTLE_MS = 250;
 
+export interface MeasureOptions {
+  /** Count the server's access-log lines (--count-requests). */
+  countLog: boolean;
+  /** After the work, wait this long at most for the server to be idle before reading its counters. */
+  drainLimitMs: number;
+  /**
+   * The idle scenario: also read PSS before (slower), skip the /proc/net/tcp
+   * sampler (10,000 connections make each reading expensive), and read the
+   * counters at once (the connections are still open on purpose).
+   */
+  idle?: boolean;
+}
+
 /**
  * Run `work` between two snapshots of the server tree. `requestsOf` tells how
  * many requests the work completed (the divisor of the per-request figures).
- * `idle`: the idle scenario — also read PSS before (slower), and skip the
- * /proc/net/tcp sampler (10,000 connections make each reading expensive).
+ * The syscall counters are read once the server is idle again: what it did
+ * with the connections the load left behind is part of that load's cost; a
+ * server still busy with them after drainLimitMs gets no figure (its reading
+ * would wait in the backlog behind them).
  */
-export async function measureServer<T>(server: RunningServer, countLog: boolean, work: () => Promise<T>, requestsOf: (value: T) => number, idle = false): Promise<Measured<T>> {
+export async function measureServer<T>(server: RunningServer, o: MeasureOptions, work: () => Promise<T>, requestsOf: (value: T) => number): Promise<Measured<T>> {
+  const { countLog, idle = false } = o;
   // The syscall counters are read outside the access-log window: a reading is a request, and logged.
   const sysBefore = await readSyscallCounters(server.url);
   const logBefore = countLog ? await settledCount(() => server.logLines) : 0;
@@ -42,7 +58,8 @@ export async function measureServer<T>(server: RunningServer, countLog: boolean,
   if (after === null) throw new Error('the server process died during the measurement');
   const requests = requestsOf(value);
   const logAfter = countLog ? await settledCount(() => server.logLines, { atLeast: logBefore + requests }) : 0;
-  const sysAfter = await readSyscallCounters(server.url);
+  const settled = idle || (await waitIdle(Number(new URL(server.url).port), o.drainLimitMs));
+  const sysAfter = settled ? await readSyscallCounters(server.url) : null;
 
   const cpu = cpuBetween(before, after);
   const vol = after.voluntarySwitches - before.voluntarySwitches;

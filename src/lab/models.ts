@@ -2,9 +2,10 @@
 //
 // MAINTAINERS: this is the one place to adapt when src/models/index.ts
 // changes shape (run becoming a module loader, a `kind` or `pool` field…).
-// The lab uses exactly three things per model: its `name` (passed to
+// The lab uses exactly four things per model: its `name` (passed to
 // `fourfold serve --model NAME`), its one-line `summary` (printed in the
-// report), and whether it is built ("available"). Everything else the lab
+// report), whether it is built ("available"), and the cap on connections of
+// a model that starts a worker per connection (idle-conns asks for no more). Everything else the lab
 // learns by running the model as a real server process through the CLI, so a
 // model that lands in the table is measured with no other change here.
 import { MODELS } from '../models/index.js';
@@ -19,8 +20,10 @@ export interface LabModel {
    * `--workers N` row for it. Pools with a larger default run at that size.
    */
   scalesOut: boolean;
+  /** A per-connection model's cap: the flag that sets it and its default (process: --max-children 64). */
+  cap: { flag: string; default: number } | null;
 }
 
 export function availableModels(): LabModel[] {
-  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1 }));
+  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1, cap: m.cap ?? null }));
 }

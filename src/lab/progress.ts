@@ -16,10 +16,11 @@ export function createProgress(totalWeight: number, enabled: boolean): Progress 
   if (!enabled) return { step() {}, done() {}, note() {}, stop() {} };
   if (!stream.isTTY) {
     let n = 0;
+    const t0 = performance.now();
     return {
       step(label) {
         n++;
-        stream.write(`fourfold bench: [${n}] ${label}\n`);
+        stream.write(`fourfold bench: [${n}] ${((performance.now() - t0) / 1000).toFixed(1)} s  ${label}\n`);
       },
       done() {},
       note(message) {

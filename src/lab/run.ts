@@ -14,7 +14,7 @@ import { createProgress } from './progress.js';
 import { installCleanupHandlers, onAbortDo } from './cleanup.js';
 import { computeVerdicts } from './verdicts.js';
 import { SETTLE_MS } from './measure.js';
-import { tcpState } from './tcp.js';
+import { tcpState, waitIdle } from './tcp.js';
 import { RESULTS_SCHEMA, type Results, type RunRecord, type TargetRecord } from './results.js';
 
 export interface BenchOptions {
@@ -46,7 +46,17 @@ export const BURN_MS = 5;
 const QUICK_BUDGET_MS = 150_000;
 /** Per target: start-up, warm-up, stop. */
 const TARGET_OVERHEAD_MS = 3_500;
-const WARMUP_MS = 1_000;
+const QUICK_TARGET_OVERHEAD_MS = 2_000;
+
+/** How long each warm-up load runs, and how long a measurement may wait for the server to be idle again before it is restarted. */
+interface Pace {
+  warmupMs: number;
+  drainLimitMs: number;
+}
+// A restart costs a few hundred ms; waiting for a model that starts a process per connection to
+// work through a backlog of dead connections can cost a minute. --quick restarts almost at once.
+const PACE: Pace = { warmupMs: 1_000, drainLimitMs: 10_000 };
+const QUICK_PACE: Pace = { warmupMs: 500, drainLimitMs: 1_000 };
 
 /** The scenarios' measurements for one target (what the progress bar counts). */
 function measurementsOf(scenarios: readonly Scenario[], o: ScenarioOptions): { scenario: Scenario; connections: number }[] {
@@ -62,7 +72,7 @@ function stepWeight(s: Scenario, o: ScenarioOptions): number {
 function quickDuration(targets: number, scenarios: readonly Scenario[], o: ScenarioOptions): number {
   for (const d of [2000, 1000]) {
     const per = scenarios.reduce((sum, s) => sum + s.estimateMs({ ...o, durationMs: d }), 0);
-    if (targets * (per + TARGET_OVERHEAD_MS) <= QUICK_BUDGET_MS) return d;
+    if (targets * (per + QUICK_TARGET_OVERHEAD_MS) <= QUICK_BUDGET_MS) return d;
   }
   return 1000;
 }
@@ -108,11 +118,14 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     maxRssMb: o.maxRssMb,
     countLog: o.countRequests,
     clientCpus: pin.client,
+    drainLimitMs: (o.quick ? QUICK_PACE : PACE).drainLimitMs,
   };
   sopts.durationMs = o.durationMs ?? (o.quick ? quickDuration(plan.targets.length, scenarios, sopts) : 5000);
 
   const steps = measurementsOf(scenarios, sopts);
-  const perTarget = TARGET_OVERHEAD_MS + steps.reduce((sum, st) => sum + stepWeight(st.scenario, sopts), 0);
+  const pace = o.quick ? QUICK_PACE : PACE; // sopts.drainLimitMs is pace's
+  const overheadMs = o.quick ? QUICK_TARGET_OVERHEAD_MS : TARGET_OVERHEAD_MS;
+  const perTarget = overheadMs + steps.reduce((sum, st) => sum + stepWeight(st.scenario, sopts), 0);
   const progress = createProgress(plan.targets.length * perTarget, o.progress);
   onAbortDo(() => progress.stop());
 
@@ -120,7 +133,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   const targetRecords: TargetRecord[] = [];
   try {
     for (const target of plan.targets) {
-      targetRecords.push(await runTarget(target, scenarios, steps, sopts, launchCtx, client, runs, progress));
+      targetRecords.push(await runTarget(target, scenarios, steps, sopts, pace, overheadMs, launchCtx, client, runs, progress));
     }
   } finally {
     progress.stop();
@@ -159,6 +172,8 @@ async function runTarget(
   scenarios: readonly Scenario[],
   steps: { scenario: Scenario; connections: number }[],
   sopts: ScenarioOptions,
+  pace: Pace,
+  overheadMs: number,
   launchCtx: LaunchContext,
   client: LoadClient,
   runs: RunRecord[],
@@ -176,7 +191,7 @@ async function runTarget(
   } catch (e) {
     rec.error = e instanceof Error ? e.message : String(e);
     progress.note(`${target.id} did not start: ${rec.error.split('\n')[0]}`);
-    progress.done(TARGET_OVERHEAD_MS + steps.reduce((s, st) => s + weight(st), 0));
+    progress.done(overheadMs + steps.reduce((s, st) => s + weight(st), 0));
     return rec;
   }
   const countLog = sopts.countLog && target.countsRequests;
@@ -184,14 +199,14 @@ async function runTarget(
     // Warm-up: JIT, file caches, lazily built replies. One connection, so every model can take it.
     progress.step(`${target.id}: warming up`);
     try {
-      await client.run({ url: `${server.url}/`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      await client.run({ url: `${server.url}/`, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
       if (scenarios.some((s) => s.name.startsWith('static'))) {
-        await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+        await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
       }
     } catch (e) {
       progress.note(`${target.id}: warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    progress.done(TARGET_OVERHEAD_MS);
+    progress.done(overheadMs);
     for (const st of steps) {
       const s = st.scenario;
       if (!scenarios.includes(s)) continue;
@@ -218,9 +233,10 @@ async function runTarget(
       // The next measurement starts from an idle server. A model that starts a process or a thread
       // per connection may still be working through the connections this load left in its accept
       // queue (each costs a start, though its client is gone): wait for that, or start afresh.
-      if (!server.exited && !(await drained(server.url))) {
+      // (A measurement has already waited for that before reading the counters: this wait is then short.)
+      if (!server.exited && !(await waitIdle(portOf(server.url), run.server !== null ? 0 : pace.drainLimitMs))) {
         const left = tcpState(portOf(server.url));
-        run.restarted = `${DRAIN_LIMIT_MS / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
+        run.restarted = `${pace.drainLimitMs / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
         progress.note(`${target.id} · ${s.name}: still busy with the connections the load left behind: restarting it`);
         await server.stop();
         try {
@@ -238,20 +254,7 @@ async function runTarget(
   return rec;
 }
 
-const DRAIN_LIMIT_MS = 15_000;
 const portOf = (url: string): number => Number(new URL(url).port);
-
-/** Has the server nothing queued and no connection open (within DRAIN_LIMIT_MS)? */
-async function drained(url: string): Promise<boolean> {
-  const port = portOf(url);
-  const until = performance.now() + DRAIN_LIMIT_MS;
-  for (;;) {
-    const t = tcpState(port);
-    if (t === null || (t.acceptQueue === 0 && t.accepted === 0)) return true;
-    if (performance.now() > until) return false;
-    await sleep(100);
-  }
-}
 
 function failed(target: Target, scenario: string, connections: number, o: ScenarioOptions, error: string): RunRecord {
   return { target: target.id, scenario, connections, durationMs: o.durationMs, load: null, probe: null, slow: null, idle: null, server: null, error, notes: [] };

@@ -28,6 +28,8 @@ export interface ScenarioOptions {
   maxRssMb: number;
   countLog: boolean;
   clientCpus: string | null;
+  /** After a load, how long the server may take to be idle again (then it is restarted for the next one). */
+  drainLimitMs: number;
 }
 
 export interface ScenarioContext {
@@ -86,7 +88,7 @@ function loadScenario(name: string, summary: string, tests: string, path: string
     connections: (o) => (sweep ? [...o.connections] : [standardConnections(o)]),
     estimateMs: (o) => (sweep ? o.connections.length : 1) * (Math.max(1000, o.durationMs) + 600),
     async run(ctx, connections) {
-      const m = await measureServer(ctx.server, ctx.options.countLog, () => load(ctx, path, connections, headers), (r) => r.requests);
+      const m = await measureServer(ctx.server, ctx.options, () => load(ctx, path, connections, headers), (r) => r.requests);
       return record(ctx, name, connections, { load: m.value, server: m.server });
     },
   };
@@ -117,7 +119,7 @@ const slowClient: Scenario = {
     try {
       await slow.start();
       await sleep(300); // let the server take them (a blocking model is now stuck in their recv)
-      const m = await measureServer(ctx.server, ctx.options.countLog, () => load(ctx, '/', connections), (r) => r.requests);
+      const m = await measureServer(ctx.server, ctx.options, () => load(ctx, '/', connections), (r) => r.requests);
       report = slow.stop();
       return record(ctx, 'slow-client', connections, {
         load: m.value,
@@ -142,7 +144,7 @@ const cpuHandler: Scenario = {
     // the CPU-burning requests. Its latency is how long a light request waits.
     const m = await measureServer(
       ctx.server,
-      ctx.options.countLog,
+      ctx.options,
       () => Promise.all([load(ctx, '/cpu', connections), load(ctx, '/', 1)]),
       ([busy, probe]) => busy.requests + probe.requests,
     );
@@ -164,17 +166,21 @@ const idleConns: Scenario = {
   estimateMs: (o) => 2500 + o.idleConnections / 4,
   async run(ctx, connections) {
     const { hostname, port } = new URL(ctx.server.url);
+    // A model with a worker per connection serves at most its cap at once: more would wait in the
+    // backlog, unanswered, and each would still cost a worker start once the scenario is over.
+    const cap = ctx.target.cap;
+    const count = cap === null ? connections : Math.min(connections, cap.value);
     const limitKb = ctx.options.maxRssMb * 1024;
     let sockets: import('node:net').Socket[] = [];
     try {
       const m = await measureServer(
         ctx.server,
-        ctx.options.countLog,
+        { ...ctx.options, idle: true },
         async () => {
           const r = await openIdleConnections({
             host: hostname,
             port: Number(port),
-            count: connections,
+            count,
             batch: 500,
             batchTimeoutMs: 2000,
             deadlineMs: Math.max(10_000, ctx.options.durationMs * 3),
@@ -188,9 +194,10 @@ const idleConns: Scenario = {
           return r;
         },
         (r) => r.answered,
-        true,
       );
       const r = m.value;
+      if (count < connections && r.stoppedBecause === null) r.stoppedBecause = `capped at ${cap!.flag} ${cap!.value}: the model serves no more connections at once`;
+      r.requested = connections;
       const held = r.answered;
       // Per connection only from 10 up: below that, the noise of a whole process's RSS swamps it.
       const per = (a: number | null, b: number | null) => (a === null || b === null || held < 10 ? null : (a - b) / held);

@@ -21,8 +21,13 @@ export type SyscallCounts = Record<string, number>;
 /** Where the lab's fourfold targets serve their status page. */
 export const STATUS_PATH = '/server-status';
 
-/** The server's cumulative syscall counters, or null when it exposes none. */
-export async function readSyscallCounters(baseUrl: string): Promise<SyscallCounts | null> {
+/**
+ * The server's cumulative syscall counters, or null when it exposes none or
+ * does not answer within timeoutMs: a per-connection model may still be
+ * starting workers for the dead connections a load left in its backlog, and
+ * the reading waits behind them (the figure is then "–", not a stalled lab).
+ */
+export async function readSyscallCounters(baseUrl: string, timeoutMs = 2000): Promise<SyscallCounts | null> {
   const url = new URL(`${STATUS_PATH}?format=json`, baseUrl);
   const body = await new Promise<string | null>((resolve) => {
     const req = http.get(url, { agent: false, headers: { connection: 'close', accept: 'application/json' } }, (res) => {
@@ -37,7 +42,7 @@ export async function readSyscallCounters(baseUrl: string): Promise<SyscallCount
       res.on('error', () => resolve(null));
     });
     req.on('error', () => resolve(null));
-    req.setTimeout(10_000, () => req.destroy());
+    req.setTimeout(timeoutMs, () => req.destroy());
   });
   if (body === null) return null;
   try {

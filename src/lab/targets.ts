@@ -35,6 +35,8 @@ export interface Target {
   cannot: Record<string, string>;
   /** Whether it can count the requests it answered (fourfold's access log). */
   countsRequests: boolean;
+  /** The most connections it serves at once, when a flag caps them (a worker per connection): "--max-children 64". */
+  cap: { flag: string; value: number } | null;
   launch(ctx: LaunchContext): Promise<ServerLaunch>;
 }
 
@@ -55,6 +57,15 @@ function serveArgv(ctx: LaunchContext, model: string, extra: string[]): string[]
   return [process.execPath, CLI, 'serve', ctx.site, '--model', model, ...extra, '--port', '0', '--app', LAB_APP, '--idle-timeout', '30s', '--status-path', STATUS_PATH, ...(ctx.countLog ? ['--log', 'combined'] : ['--log', 'off', '--quiet'])];
 }
 
+/** The model's cap on connections, as the extra flags set it or by default. */
+function capOf(m: LabModel, extra: string[]): Target['cap'] {
+  if (m.cap === null) return null;
+  const flag = `--${m.cap.flag}`;
+  const i = extra.findIndex((x) => x === flag || x.startsWith(`${flag}=`));
+  const given = i < 0 ? NaN : Number(extra[i]!.includes('=') ? extra[i]!.split('=')[1] : extra[i + 1]);
+  return { flag, value: Number.isInteger(given) && given > 0 ? given : m.cap.default };
+}
+
 function modelTarget(m: LabModel, extra: string[]): Target {
   return {
     id: [m.name, ...extra].join(' '),
@@ -63,6 +74,7 @@ function modelTarget(m: LabModel, extra: string[]): Target {
     summary: m.summary,
     cannot: {},
     countsRequests: true,
+    cap: capOf(m, extra),
     launch: async (ctx) => ({ argv: pinned(serveArgv(ctx, m.name, extra), ctx.serverCpus), env: ctx.env, ready: 'line', countLog: ctx.countLog, startTimeoutMs: 20_000 }),
   };
 }
@@ -133,6 +145,7 @@ export function peerTargets(nginxInstalled: boolean): { targets: Target[]; notMe
       summary: "Node's own HTTP server (libuv event loop), bench/peers/node-http.mjs",
       cannot: {},
       countsRequests: false,
+      cap: null,
       launch: async (ctx) => ({ argv: pinned([process.execPath, NODE_HTTP_PEER, '0', ctx.site], ctx.serverCpus), env: ctx.env, ready: 'line', countLog: false, startTimeoutMs: 10_000 }),
     });
   } else notMeasured.push({ id: 'node:http', summary: "Node's own HTTP server", reason: `peer script not found: ${NODE_HTTP_PEER}` });
@@ -144,6 +157,7 @@ export function peerTargets(nginxInstalled: boolean): { targets: Target[]; notMe
       summary: 'nginx, 1 worker process (event loop on epoll), sendfile on',
       cannot: { 'cpu-handler': 'nginx has no handler that burns CPU' },
       countsRequests: false,
+      cap: null,
       launch: async (ctx) => {
         const port = await freePort();
         const dir = path.join(ctx.scratch, `nginx-${port}`);

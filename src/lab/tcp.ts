@@ -6,6 +6,7 @@
 // (For a listening socket the kernel reports its accept-queue length as
 // rx_queue; for an established one, the bytes not yet read.)
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TcpState {
   /** Sum over the listening sockets on the port (several with SO_REUSEPORT). */
@@ -48,6 +49,20 @@ export function tcpState(port: number): TcpState | null {
     }
   }
   return { acceptQueue, accepted: Math.max(0, established - acceptQueue), unread };
+}
+
+/**
+ * Wait (up to limitMs) until the server has nothing in its accept queue and no
+ * connection open: the load that just ended has been worked off.
+ */
+export async function waitIdle(port: number, limitMs: number): Promise<boolean> {
+  const until = performance.now() + limitMs;
+  for (;;) {
+    const t = tcpState(port);
+    if (t === null || (t.acceptQueue === 0 && t.accepted === 0)) return true;
+    if (performance.now() >= until) return false;
+    await sleep(100);
+  }
 }
 
 export interface TcpPeaks extends TcpState {
