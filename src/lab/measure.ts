@@ -23,8 +23,9 @@ export interface MeasureOptions {
   drainLimitMs: number;
   /**
    * The idle scenario: also read PSS before (slower), skip the /proc/net/tcp
-   * sampler (10,000 connections make each reading expensive), and read the
-   * counters at once (the connections are still open on purpose).
+   * sampler (10,000 connections make each reading expensive), and no syscall
+   * counters (a blocking model's workers are all held by the open connections:
+   * a reading would wait in the backlog; and calls per idle connection are not a figure the report shows).
    */
   idle?: boolean;
 }
@@ -40,7 +41,7 @@ export interface MeasureOptions {
 export async function measureServer<T>(server: RunningServer, o: MeasureOptions, work: () => Promise<T>, requestsOf: (value: T) => number): Promise<Measured<T>> {
   const { countLog, idle = false } = o;
   // The syscall counters are read outside the access-log window: a reading is a request, and logged.
-  const sysBefore = await readSyscallCounters(server.url);
+  const sysBefore = idle ? null : await readSyscallCounters(server.url);
   const logBefore = countLog ? await settledCount(() => server.logLines) : 0;
   const before = snapshotTree(server.pid, { pss: idle });
   if (before === null) throw new Error('the server process is gone');
@@ -58,7 +59,7 @@ export async function measureServer<T>(server: RunningServer, o: MeasureOptions,
   if (after === null) throw new Error('the server process died during the measurement');
   const requests = requestsOf(value);
   const logAfter = countLog ? await settledCount(() => server.logLines, { atLeast: logBefore + requests }) : 0;
-  const settled = idle || (await waitIdle(Number(new URL(server.url).port), o.drainLimitMs));
+  const settled = !idle && (await waitIdle(Number(new URL(server.url).port), o.drainLimitMs));
   const sysAfter = settled ? await readSyscallCounters(server.url) : null;
 
   const cpu = cpuBetween(before, after);

@@ -4,8 +4,8 @@
 // changes shape (run becoming a module loader, a `kind` or `pool` field…).
 // The lab uses exactly four things per model: its `name` (passed to
 // `fourfold serve --model NAME`), its one-line `summary` (printed in the
-// report), whether it is built ("available"), and the cap on connections of
-// a model that starts a worker per connection (idle-conns asks for no more). Everything else the lab
+// report), whether it is built ("available"), and how many connections a
+// blocking model can hold at once (idle-conns asks for no more). Everything else the lab
 // learns by running the model as a real server process through the CLI, so a
 // model that lands in the table is measured with no other change here.
 import { MODELS } from '../models/index.js';
@@ -20,10 +20,21 @@ export interface LabModel {
    * `--workers N` row for it. Pools with a larger default run at that size.
    */
   scalesOut: boolean;
-  /** A per-connection model's cap: the flag that sets it and its default (process: --max-children 64). */
-  cap: { flag: string; default: number } | null;
+  /**
+   * How many connections a blocking model holds at once, each tying up a worker:
+   * the flag that sets it (null: no flag) and its default. A worker per connection
+   * up to --max-children/--max-threads; a pool of --workers; the iterative model one.
+   * Null for the event loop, which holds as many as memory allows.
+   */
+  cap: { flag: string | null; default: number; perConnection: boolean } | null;
 }
 
 export function availableModels(): LabModel[] {
-  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1, cap: m.cap ?? null }));
+  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1, cap: capOf(m) }));
+}
+
+function capOf(m: (typeof MODELS)[number]): LabModel['cap'] {
+  if (m.cap !== undefined) return { ...m.cap, perConnection: true };
+  if (m.runsIn === 'main') return m.pool === undefined ? { flag: null, default: 1, perConnection: false } : null;
+  return m.pool === undefined ? null : { flag: 'workers', default: m.pool.defaultSize, perConnection: false };
 }

@@ -1,6 +1,7 @@
 // The lab's main loop: for each target, start it as a real server process,
 // warm it up, run every scenario against it, stop it, move on. Then judge
 // the claims and hand the results to the report.
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { machineInfo, toolVersions, which } from './machine.js';
 import { makeScratch } from './site.js';
@@ -51,12 +52,15 @@ const QUICK_TARGET_OVERHEAD_MS = 2_000;
 /** How long each warm-up load runs, and how long a measurement may wait for the server to be idle again before it is restarted. */
 interface Pace {
   warmupMs: number;
+  /** The static files' warm-up: a load of warmupMs, or (--quick) this many requests on one connection. */
+  staticWarmup: 'load' | number;
   drainLimitMs: number;
 }
 // A restart costs a few hundred ms; waiting for a model that starts a process per connection to
 // work through a backlog of dead connections can cost a minute. --quick restarts almost at once.
-const PACE: Pace = { warmupMs: 1_000, drainLimitMs: 10_000 };
-const QUICK_PACE: Pace = { warmupMs: 500, drainLimitMs: 1_000 };
+// wrk's shortest run is 1 s: --quick warms the static files with a few hundred requests instead.
+const PACE: Pace = { warmupMs: 1_000, staticWarmup: 'load', drainLimitMs: 10_000 };
+const QUICK_PACE: Pace = { warmupMs: 1_000, staticWarmup: 300, drainLimitMs: 1_000 };
 
 /** The scenarios' measurements for one target (what the progress bar counts). */
 function measurementsOf(scenarios: readonly Scenario[], o: ScenarioOptions): { scenario: Scenario; connections: number }[] {
@@ -119,6 +123,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     countLog: o.countRequests,
     clientCpus: pin.client,
     drainLimitMs: (o.quick ? QUICK_PACE : PACE).drainLimitMs,
+    idleWorkerStarts: o.quick ? 16 : null,
   };
   sopts.durationMs = o.durationMs ?? (o.quick ? quickDuration(plan.targets.length, scenarios, sopts) : 5000);
 
@@ -201,15 +206,17 @@ async function runTarget(
     try {
       await client.run({ url: `${server.url}/`, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
       if (scenarios.some((s) => s.name.startsWith('static'))) {
-        await client.run({ url: `${server.url}/file4k.bin`, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+        const url = `${server.url}/file4k.bin`;
+        if (pace.staticWarmup === 'load') await client.run({ url, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+        else await requestInTurn(url, pace.staticWarmup);
       }
     } catch (e) {
       progress.note(`${target.id}: warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     progress.done(overheadMs);
-    for (const st of steps) {
+    const runnable = steps.filter((st) => scenarios.includes(st.scenario));
+    for (const [i, st] of runnable.entries()) {
       const s = st.scenario;
-      if (!scenarios.includes(s)) continue;
       if (target.cannot[s.name] !== undefined) {
         rec.skipped[s.name] = target.cannot[s.name]!;
         progress.done(weight(st));
@@ -229,6 +236,7 @@ async function runTarget(
       if (run.error !== null) progress.note(`${target.id} · ${s.name}: ${run.error.split('\n')[0]}`);
       runs.push(run);
       progress.done(weight(st));
+      if (i === runnable.length - 1) break; // the server is stopped next, busy or not
       await sleep(SETTLE_MS);
       // The next measurement starts from an idle server. A model that starts a process or a thread
       // per connection may still be working through the connections this load left in its accept
@@ -238,7 +246,7 @@ async function runTarget(
         const left = tcpState(portOf(server.url));
         run.restarted = `${pace.drainLimitMs / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
         progress.note(`${target.id} · ${s.name}: still busy with the connections the load left behind: restarting it`);
-        await server.stop();
+        await server.stop(RESTART_GRACE_MS);
         try {
           server = await startServer({ ...launch, countLog: launch.countLog && target.countsRequests });
         } catch (e) {
@@ -255,6 +263,24 @@ async function runTarget(
 }
 
 const portOf = (url: string): number => Number(new URL(url).port);
+
+/** `count` GETs one after another on one keep-alive connection, each read to the end; then the connection is closed (a blocking model's worker is freed). */
+async function requestInTurn(url: string, count: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(url, { agent, signal: AbortSignal.timeout(2000) }, (res) => res.resume().once('end', resolve).once('error', reject));
+        req.once('error', reject);
+      });
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** A server restarted because it is still busy with dead connections need not finish them: a short grace, then it is killed. */
+const RESTART_GRACE_MS = 500;
 
 function failed(target: Target, scenario: string, connections: number, o: ScenarioOptions, error: string): RunRecord {
   return { target: target.id, scenario, connections, durationMs: o.durationMs, load: null, probe: null, slow: null, idle: null, server: null, error, notes: [] };

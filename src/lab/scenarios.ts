@@ -30,6 +30,11 @@ export interface ScenarioOptions {
   clientCpus: string | null;
   /** After a load, how long the server may take to be idle again (then it is restarted for the next one). */
   drainLimitMs: number;
+  /**
+   * The most workers idle-conns makes a per-connection model start (null: up to its cap).
+   * --quick: 16, enough for a per-connection figure; each start costs ~0.1 s of CPU.
+   */
+  idleWorkerStarts: number | null;
 }
 
 export interface ScenarioContext {
@@ -119,8 +124,18 @@ const slowClient: Scenario = {
     try {
       await slow.start();
       await sleep(300); // let the server take them (a blocking model is now stuck in their recv)
-      const m = await measureServer(ctx.server, ctx.options, () => load(ctx, '/', connections), (r) => r.requests);
-      report = slow.stop();
+      // The slow clients leave with the load: the server is idle again as soon as it sees them go.
+      const m = await measureServer(
+        ctx.server,
+        ctx.options,
+        async () => {
+          const r = await load(ctx, '/', connections);
+          report = slow.stop();
+          return r;
+        },
+        (r) => r.requests,
+      );
+      report ??= slow.stop();
       return record(ctx, 'slow-client', connections, {
         load: m.value,
         server: m.server,
@@ -166,10 +181,13 @@ const idleConns: Scenario = {
   estimateMs: (o) => 2500 + o.idleConnections / 4,
   async run(ctx, connections) {
     const { hostname, port } = new URL(ctx.server.url);
-    // A model with a worker per connection serves at most its cap at once: more would wait in the
-    // backlog, unanswered, and each would still cost a worker start once the scenario is over.
+    // A blocking model holds at most its cap at once (a worker per connection, a pool, or one at a
+    // time): more would wait unanswered in the backlog, and each would still cost the server work
+    // (a worker start, for a per-connection model) once the scenario is over.
     const cap = ctx.target.cap;
-    const count = cap === null ? connections : Math.min(connections, cap.value);
+    const starts = cap?.perConnection && ctx.options.idleWorkerStarts !== null ? ctx.options.idleWorkerStarts : Infinity;
+    const count = cap === null ? connections : Math.min(connections, cap.value, starts);
+    const deadlineMs = Math.max(10_000, ctx.options.durationMs * 3);
     const limitKb = ctx.options.maxRssMb * 1024;
     let sockets: import('node:net').Socket[] = [];
     try {
@@ -182,8 +200,9 @@ const idleConns: Scenario = {
             port: Number(port),
             count,
             batch: 500,
-            batchTimeoutMs: 2000,
-            deadlineMs: Math.max(10_000, ctx.options.durationMs * 3),
+            // Up to its cap a blocking model answers them all, however long its worker starts take.
+            batchTimeoutMs: cap === null ? 2000 : deadlineMs,
+            deadlineMs,
             check: () => {
               const s = snapshotTree(ctx.server.pid);
               return s !== null && s.rssKb > limitKb ? `stopped at the memory limit (server RSS over ${ctx.options.maxRssMb} MB, --max-rss)` : null;
@@ -196,7 +215,14 @@ const idleConns: Scenario = {
         (r) => r.answered,
       );
       const r = m.value;
-      if (count < connections && r.stoppedBecause === null) r.stoppedBecause = `capped at ${cap!.flag} ${cap!.value}: the model serves no more connections at once`;
+      if (count < connections && r.stoppedBecause === null) {
+        r.stoppedBecause =
+          count < cap!.value
+            ? `--quick: ${count} of the ${cap!.value} connections ${cap!.flag} allows (each starts a worker)`
+            : cap!.flag === null
+              ? 'the model serves one connection at a time'
+              : `${cap!.flag} ${cap!.value}: the model holds no more connections at once`;
+      }
       r.requested = connections;
       const held = r.answered;
       // Per connection only from 10 up: below that, the noise of a whole process's RSS swamps it.

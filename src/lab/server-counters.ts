@@ -30,7 +30,9 @@ export const STATUS_PATH = '/server-status';
 export async function readSyscallCounters(baseUrl: string, timeoutMs = 2000): Promise<SyscallCounts | null> {
   const url = new URL(`${STATUS_PATH}?format=json`, baseUrl);
   const body = await new Promise<string | null>((resolve) => {
-    const req = http.get(url, { agent: false, headers: { connection: 'close', accept: 'application/json' } }, (res) => {
+    // A whole-exchange deadline: req.setTimeout() would start only once connected, and with the
+    // listen backlog full the kernel drops the SYN and the connect waits out its retries (~2 min).
+    const req = http.get(url, { agent: false, signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close', accept: 'application/json' } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return resolve(null);
@@ -42,7 +44,6 @@ export async function readSyscallCounters(baseUrl: string, timeoutMs = 2000): Pr
       res.on('error', () => resolve(null));
     });
     req.on('error', () => resolve(null));
-    req.setTimeout(timeoutMs, () => req.destroy());
   });
   if (body === null) return null;
   try {

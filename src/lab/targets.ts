@@ -35,8 +35,8 @@ export interface Target {
   cannot: Record<string, string>;
   /** Whether it can count the requests it answered (fourfold's access log). */
   countsRequests: boolean;
-  /** The most connections it serves at once, when a flag caps them (a worker per connection): "--max-children 64". */
-  cap: { flag: string; value: number } | null;
+  /** The most connections it holds at once, for a blocking model: "--max-children" 64, "--workers" 8, or no flag and 1. */
+  cap: { flag: string | null; value: number; perConnection: boolean } | null;
   launch(ctx: LaunchContext): Promise<ServerLaunch>;
 }
 
@@ -60,10 +60,14 @@ function serveArgv(ctx: LaunchContext, model: string, extra: string[]): string[]
 /** The model's cap on connections, as the extra flags set it or by default. */
 function capOf(m: LabModel, extra: string[]): Target['cap'] {
   if (m.cap === null) return null;
+  const { perConnection } = m.cap;
+  if (m.cap.flag === null) return { flag: null, value: m.cap.default, perConnection };
   const flag = `--${m.cap.flag}`;
   const i = extra.findIndex((x) => x === flag || x.startsWith(`${flag}=`));
   const given = i < 0 ? NaN : Number(extra[i]!.includes('=') ? extra[i]!.split('=')[1] : extra[i + 1]);
-  return { flag, value: Number.isInteger(given) && given > 0 ? given : m.cap.default };
+  if (i < 0) return { flag, value: m.cap.default, perConnection };
+  // A value the lab cannot read ("--workers auto"): no cap assumed, the ramp finds where it stops.
+  return Number.isInteger(given) && given > 0 ? { flag, value: given, perConnection } : null;
 }
 
 function modelTarget(m: LabModel, extra: string[]): Target {

@@ -291,7 +291,8 @@ function waitingThreads(d: Data): Verdict {
             : ` at ${kb(x.i.kbPerConnection)} of RSS each, ${num(x.i.threadsPerConnection)} threads per connection`);
   const parts = [`Idle keep-alive connections: ${rows.map(describe).join('; ')}`];
   const loop = rows.find((x) => x.t.id === 'event-loop') ?? rows.find((x) => x.t.model === 'event-loop');
-  const threads = rows.filter((x) => x.t.model !== null && PER_CONNECTION.includes(x.t.model) && x.i.held > 0);
+  // Only models whose memory per connection was measured (it needs ≥ 10 held connections).
+  const threads = rows.filter((x) => x.t.model !== null && PER_CONNECTION.includes(x.t.model) && x.i.kbPerConnection !== null);
   let verdict: VerdictWord = 'inconclusive';
   if (threads.length && loop && loop.i.kbPerConnection !== null) {
     // Threshold: a waiting thread/process costs "a waste" when it takes ≥ 5× the event loop's memory per connection.
@@ -304,7 +305,7 @@ function waitingThreads(d: Data): Verdict {
         : 'a waiting thread or process cost no more than an event-loop connection',
     );
   } else {
-    parts.push(`the comparison the claim makes is untested: ${d.whyMissing(PER_CONNECTION) || 'no thread or process model held a connection'}`);
+    parts.push(`the comparison the claim makes is untested: ${d.whyMissing(PER_CONNECTION) || 'no thread or process model held the 10 connections a per-connection figure needs'}`);
   }
   return { ...base, verdict, sentence: `${parts.join('; ')}: ${verdictPhrase(verdict)}.`, figures };
 }
