@@ -7,6 +7,9 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Memory per connection is a figure only from this many held connections: below it, the noise of a whole process's RSS swamps it. */
+export const MIN_HELD_FOR_FIGURE = 10;
+
 export interface IdleResult {
   requested: number;
   opened: number;

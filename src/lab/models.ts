@@ -30,10 +30,11 @@ export interface LabModel {
 }
 
 export function availableModels(): LabModel[] {
-  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1, cap: capOf(m) }));
+  return MODELS.map((m) => ({ name: m.name, summary: m.summary, available: m.available, scalesOut: m.pool?.defaultSize === 1, cap: connectionCap(m) }));
 }
 
-function capOf(m: (typeof MODELS)[number]): LabModel['cap'] {
+/** A blocking model's cap, from the table's shape: a per-connection cap, a pool, or (one thread, no pool) iterative's one. */
+function connectionCap(m: (typeof MODELS)[number]): LabModel['cap'] {
   if (m.cap !== undefined) return { ...m.cap, perConnection: true };
   if (m.runsIn === 'main') return m.pool === undefined ? { flag: null, default: 1, perConnection: false } : null;
   return m.pool === undefined ? null : { flag: 'workers', default: m.pool.defaultSize, perConnection: false };

@@ -49,18 +49,14 @@ const QUICK_BUDGET_MS = 150_000;
 const TARGET_OVERHEAD_MS = 3_500;
 const QUICK_TARGET_OVERHEAD_MS = 2_000;
 
-/** How long each warm-up load runs, and how long a measurement may wait for the server to be idle again before it is restarted. */
-interface Pace {
-  warmupMs: number;
-  /** The static files' warm-up: a load of warmupMs, or (--quick) this many requests on one connection. */
-  staticWarmup: 'load' | number;
-  drainLimitMs: number;
-}
-// A restart costs a few hundred ms; waiting for a model that starts a process per connection to
-// work through a backlog of dead connections can cost a minute. --quick restarts almost at once.
-// wrk's shortest run is 1 s: --quick warms the static files with a few hundred requests instead.
-const PACE: Pace = { warmupMs: 1_000, staticWarmup: 'load', drainLimitMs: 10_000 };
-const QUICK_PACE: Pace = { warmupMs: 1_000, staticWarmup: 300, drainLimitMs: 1_000 };
+const WARMUP_MS = 1_000;
+/** wrk's shortest run is 1 s: --quick warms the static files with this many requests instead. */
+const QUICK_STATIC_WARMUP_REQUESTS = 300;
+// How long the server may take to be idle after a load before it is restarted. A restart costs a few
+// hundred ms; a model that starts a process per connection may take a minute to work through a
+// backlog of dead connections. --quick restarts almost at once.
+const DRAIN_LIMIT_MS = 10_000;
+const QUICK_DRAIN_LIMIT_MS = 1_000;
 
 /** The scenarios' measurements for one target (what the progress bar counts). */
 function measurementsOf(scenarios: readonly Scenario[], o: ScenarioOptions): { scenario: Scenario; connections: number }[] {
@@ -122,13 +118,12 @@ export async function runBench(o: BenchOptions): Promise<Results> {
     maxRssMb: o.maxRssMb,
     countLog: o.countRequests,
     clientCpus: pin.client,
-    drainLimitMs: (o.quick ? QUICK_PACE : PACE).drainLimitMs,
+    drainLimitMs: o.quick ? QUICK_DRAIN_LIMIT_MS : DRAIN_LIMIT_MS,
     idleWorkerStarts: o.quick ? 16 : null,
   };
   sopts.durationMs = o.durationMs ?? (o.quick ? quickDuration(plan.targets.length, scenarios, sopts) : 5000);
 
   const steps = measurementsOf(scenarios, sopts);
-  const pace = o.quick ? QUICK_PACE : PACE; // sopts.drainLimitMs is pace's
   const overheadMs = o.quick ? QUICK_TARGET_OVERHEAD_MS : TARGET_OVERHEAD_MS;
   const perTarget = overheadMs + steps.reduce((sum, st) => sum + stepWeight(st.scenario, sopts), 0);
   const progress = createProgress(plan.targets.length * perTarget, o.progress);
@@ -138,7 +133,7 @@ export async function runBench(o: BenchOptions): Promise<Results> {
   const targetRecords: TargetRecord[] = [];
   try {
     for (const target of plan.targets) {
-      targetRecords.push(await runTarget(target, scenarios, steps, sopts, pace, overheadMs, launchCtx, client, runs, progress));
+      targetRecords.push(await runTarget(target, scenarios, steps, sopts, o.quick, overheadMs, launchCtx, client, runs, progress));
     }
   } finally {
     progress.stop();
@@ -177,7 +172,7 @@ async function runTarget(
   scenarios: readonly Scenario[],
   steps: { scenario: Scenario; connections: number }[],
   sopts: ScenarioOptions,
-  pace: Pace,
+  quick: boolean,
   overheadMs: number,
   launchCtx: LaunchContext,
   client: LoadClient,
@@ -204,11 +199,11 @@ async function runTarget(
     // Warm-up: JIT, file caches, lazily built replies. One connection, so every model can take it.
     progress.step(`${target.id}: warming up`);
     try {
-      await client.run({ url: `${server.url}/`, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
+      await client.run({ url: `${server.url}/`, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
       if (scenarios.some((s) => s.name.startsWith('static'))) {
         const url = `${server.url}/file4k.bin`;
-        if (pace.staticWarmup === 'load') await client.run({ url, connections: 1, durationMs: pace.warmupMs, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
-        else await requestInTurn(url, pace.staticWarmup);
+        if (quick) await requestInTurn(url, QUICK_STATIC_WARMUP_REQUESTS);
+        else await client.run({ url, connections: 1, durationMs: WARMUP_MS, timeoutMs: 1000, headers: {}, cpus: sopts.clientCpus });
       }
     } catch (e) {
       progress.note(`${target.id}: warm-up failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -242,9 +237,9 @@ async function runTarget(
       // per connection may still be working through the connections this load left in its accept
       // queue (each costs a start, though its client is gone): wait for that, or start afresh.
       // (A measurement has already waited for that before reading the counters: this wait is then short.)
-      if (!server.exited && !(await waitIdle(portOf(server.url), run.server !== null ? 0 : pace.drainLimitMs))) {
+      if (!server.exited && !(await waitIdle(portOf(server.url), run.server !== null ? 0 : sopts.drainLimitMs))) {
         const left = tcpState(portOf(server.url));
-        run.restarted = `${pace.drainLimitMs / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
+        run.restarted = `${sopts.drainLimitMs / 1000} s after the load the server still had ${left?.acceptQueue ?? '?'} connections in its accept queue and ${left?.accepted ?? '?'} open: restarted for the next measurement`;
         progress.note(`${target.id} · ${s.name}: still busy with the connections the load left behind: restarting it`);
         await server.stop(RESTART_GRACE_MS);
         try {

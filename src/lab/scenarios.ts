@@ -17,7 +17,7 @@ import type { Target } from './targets.js';
 import type { RunRecord, IdleFigures } from './results.js';
 import { measureServer } from './measure.js';
 import { SlowClients } from './slow-clients.js';
-import { openIdleConnections, closeAll } from './idle-connections.js';
+import { openIdleConnections, closeAll, MIN_HELD_FOR_FIGURE } from './idle-connections.js';
 import { snapshotTree } from './proc.js';
 
 export interface ScenarioOptions {
@@ -225,8 +225,7 @@ const idleConns: Scenario = {
       }
       r.requested = connections;
       const held = r.answered;
-      // Per connection only from 10 up: below that, the noise of a whole process's RSS swamps it.
-      const per = (a: number | null, b: number | null) => (a === null || b === null || held < 10 ? null : (a - b) / held);
+      const per = (a: number | null, b: number | null) => (a === null || b === null || held < MIN_HELD_FOR_FIGURE ? null : (a - b) / held);
       const idle: IdleFigures = {
         requested: r.requested,
         held,

@@ -64,8 +64,8 @@ function capOf(m: LabModel, extra: string[]): Target['cap'] {
   if (m.cap.flag === null) return { flag: null, value: m.cap.default, perConnection };
   const flag = `--${m.cap.flag}`;
   const i = extra.findIndex((x) => x === flag || x.startsWith(`${flag}=`));
-  const given = i < 0 ? NaN : Number(extra[i]!.includes('=') ? extra[i]!.split('=')[1] : extra[i + 1]);
   if (i < 0) return { flag, value: m.cap.default, perConnection };
+  const given = Number(extra[i]!.includes('=') ? extra[i]!.split('=')[1] : extra[i + 1]);
   // A value the lab cannot read ("--workers auto"): no cap assumed, the ramp finds where it stops.
   return Number.isInteger(given) && given > 0 ? { flag, value: given, perConnection } : null;
 }

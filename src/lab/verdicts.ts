@@ -10,6 +10,7 @@
 import type { RunRecord, TargetRecord } from './results.js';
 import type { NotMeasured } from './targets.js';
 import { num, rps, ms, us, pct, kb, list } from './format.js';
+import { MIN_HELD_FOR_FIGURE } from './idle-connections.js';
 
 export type { Verdict, VerdictWord } from './results.js';
 import type { Verdict, VerdictWord } from './results.js';
@@ -291,7 +292,7 @@ function waitingThreads(d: Data): Verdict {
             : ` at ${kb(x.i.kbPerConnection)} of RSS each, ${num(x.i.threadsPerConnection)} threads per connection`);
   const parts = [`Idle keep-alive connections: ${rows.map(describe).join('; ')}`];
   const loop = rows.find((x) => x.t.id === 'event-loop') ?? rows.find((x) => x.t.model === 'event-loop');
-  // Only models whose memory per connection was measured (it needs ≥ 10 held connections).
+  // Only models whose memory per connection was measured (it needs MIN_HELD_FOR_FIGURE held connections).
   const threads = rows.filter((x) => x.t.model !== null && PER_CONNECTION.includes(x.t.model) && x.i.kbPerConnection !== null);
   let verdict: VerdictWord = 'inconclusive';
   if (threads.length && loop && loop.i.kbPerConnection !== null) {
@@ -305,7 +306,7 @@ function waitingThreads(d: Data): Verdict {
         : 'a waiting thread or process cost no more than an event-loop connection',
     );
   } else {
-    parts.push(`the comparison the claim makes is untested: ${d.whyMissing(PER_CONNECTION) || 'no thread or process model held the 10 connections a per-connection figure needs'}`);
+    parts.push(`the comparison the claim makes is untested: ${d.whyMissing(PER_CONNECTION) || `no thread or process model held the ${MIN_HELD_FOR_FIGURE} connections a per-connection figure needs`}`);
   }
   return { ...base, verdict, sentence: `${parts.join('; ')}: ${verdictPhrase(verdict)}.`, figures };
 }
