@@ -70,12 +70,22 @@ let pinned: unknown = null;
 // inet_ntop writes its text here: INET6_ADDRSTRLEN is 46 bytes including the NUL.
 const text = scratch(64);
 
+let lastIpv4 = 0;
+let lastIpv4Text = '';
+
 /** Read a sockaddr_in / sockaddr_in6 filled in by the kernel (accept, getsockname, getpeername). */
 export function decodeSockaddr(buf: Buffer): SocketAddress {
   const family = buf.readUInt16LE(0);
   const port = buf.readUInt16BE(2);
   if (family === P.AF_INET) {
-    return { family: 4, address: `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`, port };
+    // Clients come from few addresses, mostly one after the other: the last text is reused
+    // (no string built per connection, and idle connections share one).
+    const ip = buf.readUInt32BE(4);
+    if (ip !== lastIpv4 || lastIpv4Text === '') {
+      lastIpv4 = ip;
+      lastIpv4Text = `${buf[4]}.${buf[5]}.${buf[6]}.${buf[7]}`;
+    }
+    return { family: 4, address: lastIpv4Text, port };
   }
   if (family === P.AF_INET6) {
     // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d; we keep it that way.

@@ -12,11 +12,12 @@ interface FileRange {
 }
 
 const MAX_GATHER = 16;
+/** The pieces of one gather-write: filled and sent within flush(), so every queue can share it. */
+const gather: Uint8Array[] = [];
 
 export class WriteQueue {
   private readonly pieces: (Uint8Array | FileRange)[] = [];
   private offset = 0; // bytes of pieces[0] already sent
-  private gather: Uint8Array[] = [];
   /** Bytes still queued. */
   bytes = 0;
 
@@ -50,7 +51,7 @@ export class WriteQueue {
           // Followed by a file: hold the segment so headers and file data share packets (MSG_MORE).
           n = sys.send(fd, first, this.offset, first.length - this.offset, q.length > 1);
         } else {
-          const g = this.gather;
+          const g = gather;
           g.length = 0;
           for (let i = 0; i < q.length && i < MAX_GATHER && q[i] instanceof Uint8Array; i++) g.push(q[i] as Uint8Array);
           n = sys.sendv(fd, g, g.length, this.offset);
@@ -67,6 +68,7 @@ export class WriteQueue {
         if (first.length === 0) q.shift();
       }
     }
+    q.length = 0; // (V8 then drops the array's backing store: an idle connection holds none)
     return true;
   }
 
