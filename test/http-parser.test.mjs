@@ -173,3 +173,53 @@ test('responses: header injection is refused', () => {
   assert.throws(() => encodeResponse(conn, { status: 200, headers: ['X-A', 'a\r\nSet-Cookie: evil=1'], body: '' }, new Outgoing()), TypeError);
   assert.throws(() => encodeResponse(conn, { status: 200, headers: ['Bad Name', 'a'], body: '' }, new Outgoing()), TypeError);
 });
+
+test('responses: a frozen reply to a closing HTTP/1.1 request is cached too, and says Connection: close', () => {
+  const conn = new HttpConnection(defaultLimits);
+  const b = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  conn.feed(b, 0, b.length);
+  assert.equal(conn.next(), Event.Request);
+  const reply = Object.freeze({ status: 200, headers: Object.freeze([]), body: 'bye' });
+  const out = new Outgoing();
+  encodeResponse(conn, reply, out);
+  encodeResponse(conn, reply, out);
+  const closing = out.head;
+  assert.equal(out.close, true);
+  assert.match(closing.toString('latin1'), /\r\nConnection: close\r\n\r\nbye$/);
+  encodeResponse(conn, reply, out);
+  assert.equal(out.head, closing, 'the closing variant is reused');
+  const ka = new HttpConnection(defaultLimits);
+  const k = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  ka.feed(k, 0, k.length);
+  assert.equal(ka.next(), Event.Request);
+  encodeResponse(ka, reply, out);
+  assert.equal(out.close, false);
+  assert.doesNotMatch(out.head.toString('latin1'), /Connection/i, 'the keep-alive variant is its own');
+});
+
+test('reset(): a used connection — an error, pipelined bytes, a body, a TLS guess — is as good as new', () => {
+  const used = [
+    'POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nab',
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHo',
+    'GET / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+    '\x16\x03\x01\x00',
+  ];
+  const fresh = new HttpConnection(defaultLimits);
+  for (const bytes of used) {
+    const conn = new HttpConnection(defaultLimits);
+    conn.remoteAddress = '192.0.2.1';
+    conn.remotePort = 4711;
+    const b = Buffer.from(bytes, 'latin1');
+    conn.feed(b, 0, b.length);
+    for (let ev = conn.next(); ev === Event.Request || ev === Event.Continue; ev = conn.next()) if (ev === Event.Request) conn.responseSent();
+    conn.feedEof();
+    conn.reset();
+    // Field by field, as the constructor leaves them (a field reset() forgot fails here).
+    assert.deepEqual({ ...conn }, { ...fresh }, `after ${JSON.stringify(bytes)}`);
+    // And it works: a new request parses.
+    const next = Buffer.from('GET /again HTTP/1.1\r\nHost: y\r\n\r\n');
+    conn.feed(next, 0, next.length);
+    assert.equal(conn.next(), Event.Request);
+    assert.equal(conn.request.target, '/again');
+  }
+});

@@ -245,6 +245,36 @@ export class HttpConnection {
     this.pos = this.end = 0;
   }
 
+  /**
+   * Make a disposed connection new again, for the next client (a server may
+   * keep finished connection objects to spare their allocation, as nginx keeps
+   * its ngx_connection_t). Every field as the constructor leaves it, but the
+   * limits, the budget and keepBody, which belong to the server.
+   */
+  reset(): void {
+    this.dispose();
+    this.request = NO_REQUEST;
+    this.error = null;
+    const info = this.info;
+    info.contentLength = -1;
+    info.chunked = false;
+    info.keepAlive = true;
+    info.expectContinue = false;
+    this.keepAlive = true;
+    this.requests = 0;
+    this.remoteAddress = '';
+    this.remotePort = 0;
+    this.sawTls = false;
+    this.state = State.Idle;
+    this.scanFrom = 0;
+    this.peerClosed = false;
+    this.clientClosing = false;
+    this.continueSent = false;
+    this.bodyRemaining = 0;
+    this.chunked = null;
+    this.failedLine = '';
+  }
+
   private releaseBody(): void {
     if (this.body !== null) {
       this.body.release();

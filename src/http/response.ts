@@ -192,8 +192,9 @@ function connectionField(close: boolean, minor: 0 | 1): string {
 interface Encoded {
   fields: string; // application fields, already validated
   body: Buffer | null; // the body as bytes (string or Uint8Array bodies)
-  date: string; // Date of `full`
+  date: string; // Date of `full` and `fullClose`
   full: Buffer | null; // complete keep-alive HTTP/1.1 GET response for that Date
+  fullClose: Buffer | null; // the same with "Connection: close" (a client that makes one request per connection)
 }
 const frozenCache = new WeakMap<Reply, Encoded>();
 // A frozen reply is cached from its second use on: helpers freeze the replies
@@ -209,6 +210,7 @@ function encodedOf(reply: Reply): Encoded {
       body: typeof b === 'string' ? Buffer.from(b, 'utf8') : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : null,
       date: '',
       full: null,
+      fullClose: null,
     };
     if (seenOnce.has(reply)) frozenCache.set(reply, e);
     else seenOnce.add(reply);
@@ -244,15 +246,18 @@ export function encodeResponse(conn: HttpConnection, reply: Reply, out: Outgoing
     if (forbidsBody(status)) body = null;
     const length = body === null ? 0 : body.length;
     const date = httpDate();
-    // The common case, cached whole: frozen reply, HTTP/1.1 keep-alive GET.
-    if (enc !== null && !isHead && minor === 1 && !out.close && reply.reason === undefined) {
-      if (enc.date !== date || enc.full === null) {
-        enc.full = join(headString(status, undefined, date, fields, length, omitsLength(status), ''), body);
+    // The common cases, cached whole: frozen reply, HTTP/1.1 GET, keep-alive or closing.
+    if (enc !== null && !isHead && minor === 1 && reply.reason === undefined) {
+      if (enc.date !== date) {
+        enc.full = enc.fullClose = null;
         enc.date = date;
       }
-      out.head = enc.full;
+      const full = out.close
+        ? (enc.fullClose ??= join(headString(status, undefined, date, fields, length, omitsLength(status), connectionField(true, 1)), body))
+        : (enc.full ??= join(headString(status, undefined, date, fields, length, omitsLength(status), ''), body));
+      out.head = full;
       out.bodyLength = length;
-      out.headLength = enc.full.length - (body === null ? 0 : length);
+      out.headLength = full.length - (body === null ? 0 : length);
       return;
     }
     const head = headString(status, reply.reason, date, fields, length, omitsLength(status), connectionField(out.close, minor));

@@ -77,13 +77,44 @@ export class Connection implements FileEvent, Timed {
   /** With a status page: where the current request's system calls begin in the worker's record. */
   private traceFrom: number;
 
+  /** Whether close() left nothing behind that still refers to this object (see reopen()). */
+  private reusable = false;
+
   constructor(
-    readonly fd: number,
+    public fd: number,
     private readonly host: ConnectionHost,
   ) {
     this.http = new HttpConnection(host.ctx.limits, host.ctx.bodyBudget);
     this.http.keepBody = host.ctx.keepBody;
     this.traceFrom = host.turnSeq; // the turn that accepted it: its first request's calls include the accept
+  }
+
+  /**
+   * A closed connection, made new for a freshly accepted descriptor: the
+   * server keeps a few closed ones, so a stream of short connections does not
+   * allocate (and collect) a connection, a parser and a write queue each.
+   * Only for one that close() left reusable: no handler's promise or body
+   * stream still holds it (a late answer is told apart by `calls`, which
+   * only grows).
+   */
+  reopen(fd: number): this {
+    if (!this.reusable) throw new Error('reopen() of a connection that is still referred to');
+    this.reusable = false;
+    this.fd = fd;
+    this.state = State.Reading;
+    this.mask = READABLE;
+    this.sentBytes = 0;
+    this.startedAt = 0;
+    this.replyRequest = null;
+    this.openCell = Cell.OpenReading;
+    this.traceFrom = this.host.turnSeq;
+    this.http.reset();
+    return this;
+  }
+
+  /** close() left nothing behind: reopen() may take it. */
+  get recyclable(): boolean {
+    return this.reusable;
   }
 
   /** Count this connection in another state on the scoreboard (plain stores). */
@@ -404,6 +435,8 @@ export class Connection implements FileEvent, Timed {
     const d = this.drained;
     this.drained = null;
     d?.();
+    // A handler's pending promise or a body stream's pump would come back to this object.
+    this.reusable = was !== State.Handling && was !== State.Streaming;
     this.host.ctx.row[this.openCell]--;
     this.host.closed(this);
     this.host.ctx.status?.closed(this.fd);

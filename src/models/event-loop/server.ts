@@ -11,11 +11,14 @@ import { READABLE, WRITABLE } from './pollers/index.js';
 import type { EventLoop, FileEvent } from './loop.js';
 
 const LINGER_MS = 1000;
+/** Closed connections kept for the next clients (objects only: their descriptors are closed). */
+const SPARE_CONNECTIONS = 64;
 
 export class LoopServer implements ConnectionHost {
   readonly recvBuffer = Buffer.allocUnsafe(64 * 1024);
   readonly timeouts;
   private readonly conns: (Connection | undefined)[] = [];
+  private readonly spare: Connection[] = [];
   private open = 0;
   private readonly acceptor: Acceptor;
   private stopDeadline = Infinity;
@@ -53,7 +56,7 @@ export class LoopServer implements ConnectionHost {
   private adopt(fd: number): void {
     const { ctx, loop } = this;
     // TCP_NODELAY came with the listener (listener.ts); the address with accept4.
-    const conn = new Connection(fd, this);
+    const conn = this.spare.pop()?.reopen(fd) ?? new Connection(fd, this);
     const peer = sys.acceptedPeer();
     conn.http.remoteAddress = peer.address;
     conn.http.remotePort = peer.port;
@@ -89,6 +92,7 @@ export class LoopServer implements ConnectionHost {
     this.conns[conn.fd] = undefined;
     this.open--;
     this.ctx.row[Cell.Open]--;
+    if (conn.recyclable && this.spare.length < SPARE_CONNECTIONS) this.spare.push(conn);
   }
 
   private beforeSleep(): void {
