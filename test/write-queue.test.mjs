@@ -261,6 +261,32 @@ test('keepCopy: the unsent rest of a partly sent piece (and a queued one) surviv
   }
 });
 
+test('a lone piece (the common one-piece response) partly sent: keepCopy keeps its rest, a later push queues behind it', async () => {
+  const p = await pair({ paused: true });
+  try {
+    const q = new WriteQueue();
+    const big = bytes(9, 16 << 20);
+    const original = Buffer.from(big);
+    q.push(big);
+    assert.equal(q.flush(p.fd), false, 'the kernel did not take 16 MiB at once');
+    const sent = big.length - q.bytes;
+    assert.ok(sent > 0 && sent < big.length, `partly sent (${sent} of ${big.length} bytes)`);
+    q.keepCopy(big);
+    big.fill(0xcc); // the shared buffer is reused
+    const tail = Buffer.from('and then this');
+    q.push(tail);
+    assert.equal(q.bytes, big.length - sent + tail.length);
+    p.client.resume();
+    await flushAll(q, p.fd);
+    assert.ok(q.empty);
+    const want = Buffer.concat([original, tail]);
+    const got = await p.receivedAtLeast(want.length);
+    assert.ok(got.equals(want), 'the peer gets the bytes as they were, then the tail');
+  } finally {
+    p.close();
+  }
+});
+
 test('keepCopy of a piece that was sent already (or never queued) changes nothing', async () => {
   const p = await pair();
   try {

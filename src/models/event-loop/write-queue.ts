@@ -16,24 +16,43 @@ const MAX_GATHER = 16;
 const gather: Uint8Array[] = [];
 
 export class WriteQueue {
+  /**
+   * The queue when it is one byte piece and nothing else — most responses (a
+   * head with its body inlined) — kept out of the array: an array that was
+   * pushed to keeps its capacity (an idle connection would carry it), and
+   * emptying it for good costs an allocation at the next push.
+   */
+  private lone: Uint8Array | null = null;
   private readonly pieces: (Uint8Array | FileRange)[] = [];
-  private offset = 0; // bytes of pieces[0] already sent
+  private offset = 0; // bytes of the first piece (lone, or pieces[0]) already sent
   /** Bytes still queued. */
   bytes = 0;
 
   get empty(): boolean {
-    return this.pieces.length === 0;
+    return this.lone === null && this.pieces.length === 0;
   }
 
   push(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    this.pieces.push(piece);
+    if (this.lone === null && this.pieces.length === 0) this.lone = piece;
+    else {
+      this.spill();
+      this.pieces.push(piece);
+    }
     this.bytes += piece.length;
   }
 
   pushFile(f: FileBody): void {
+    this.spill();
     this.pieces.push({ fd: f.fd, offset: f.offset, length: f.length });
     this.bytes += f.length;
+  }
+
+  /** A second piece comes: the lone one goes first in the array. */
+  private spill(): void {
+    if (this.lone === null) return;
+    this.pieces.push(this.lone);
+    this.lone = null;
   }
 
   /**
@@ -42,6 +61,17 @@ export class WriteQueue {
    * peer is gone, and Error when a file turned out shorter than announced.
    */
   flush(fd: number): boolean {
+    const lone = this.lone;
+    if (lone !== null) {
+      const n = sys.send(fd, lone, this.offset, lone.length - this.offset);
+      if (n < 0) return false; // would block (or EINTR): wait for writability
+      this.bytes -= n;
+      this.offset += n;
+      if (this.offset < lone.length) return false; // the kernel took only part: its buffer is full
+      this.lone = null;
+      this.offset = 0;
+      return true;
+    }
     const q = this.pieces;
     while (q.length > 0) {
       const first = q[0];
@@ -68,7 +98,6 @@ export class WriteQueue {
         if (first.length === 0) q.shift();
       }
     }
-    q.length = 0; // (V8 then drops the array's backing store: an idle connection holds none)
     return true;
   }
 
@@ -77,6 +106,11 @@ export class WriteQueue {
    * buffer): copy whatever of it is still queued.
    */
   keepCopy(piece: Uint8Array): void {
+    if (this.lone === piece) {
+      this.lone = Buffer.from(piece.subarray(this.offset));
+      this.offset = 0;
+      return;
+    }
     const q = this.pieces;
     const i = q.indexOf(piece);
     if (i < 0) return; // sent already
@@ -87,6 +121,7 @@ export class WriteQueue {
   }
 
   clear(): void {
+    this.lone = null;
     this.pieces.length = 0;
     this.offset = 0;
     this.bytes = 0;
