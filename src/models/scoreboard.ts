@@ -106,9 +106,18 @@ const HISTORY_AT = Cell.COUNT;
 const SYSCALLS_AT = HISTORY_AT + 2 * HISTORY_SECONDS;
 const RECORD_AT = SYSCALLS_AT + sys.SYSCALLS.length;
 
-/** Cells per row: with or without the record region (a reader from outside needs it: /proc/<pid>/fd/<memfd>). */
+/** Cells in a 64-byte cache line. */
+const LINE_CELLS = 8;
+
+/**
+ * Cells per row: with or without the record region (a reader from outside
+ * needs it: /proc/<pid>/fd/<memfd>). Rounded up to whole cache lines, so no
+ * two workers write the same line (the counters of one would otherwise
+ * bounce between the cores of both: false sharing).
+ */
 export function strideOf(record: boolean): number {
-  return RECORD_AT + (record ? sys.recordCells(RECORD_RING) : 0);
+  const cells = RECORD_AT + (record ? sys.recordCells(RECORD_RING) : 0);
+  return Math.ceil(cells / LINE_CELLS) * LINE_CELLS;
 }
 
 export class Scoreboard {
@@ -170,7 +179,7 @@ export class Scoreboard {
 
   /** A row's record of its worker's latest calls (see sys.readRecord), or null without a status page. */
   recordOf(slot: number): Float64Array | null {
-    return this.record ? this.row(slot).subarray(RECORD_AT) : null;
+    return this.record ? this.row(slot).subarray(RECORD_AT, RECORD_AT + sys.recordCells(RECORD_RING)) : null;
   }
 
   /** Sum of one cell over all rows. */
