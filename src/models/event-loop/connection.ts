@@ -61,7 +61,8 @@ export class Connection implements FileEvent, Timed {
 
   readonly http: HttpConnection;
   private state = State.Reading;
-  private mask = READABLE; // what the poller watches for
+  private mask = READABLE; // what the poller watches for (once watched)
+  private watched = false; // registered with the poller yet (see start())
   private readonly out = new Outgoing();
   private readonly queue = new WriteQueue();
   private reply: Reply | null = null;
@@ -103,6 +104,7 @@ export class Connection implements FileEvent, Timed {
     this.fd = fd;
     this.state = State.Reading;
     this.mask = READABLE;
+    this.watched = false;
     this.sentBytes = 0;
     this.startedAt = 0;
     this.replyRequest = null;
@@ -148,6 +150,23 @@ export class Connection implements FileEvent, Timed {
     } else this.close();
   }
 
+  /**
+   * A connection just accepted. Under load its request has usually arrived
+   * by the time accept() returns it: with `eager`, read it at once, and join
+   * the poller's set only if the connection is still open afterwards — a
+   * one-request connection then costs accept, recv, send and close, and no
+   * epoll_ctl (the listener's readiness stood in for the socket's). True
+   * when the eager read found the client's bytes (or its end).
+   */
+  start(eager: boolean): boolean {
+    const found = eager && this.read();
+    if (!this.closed && !this.watched) {
+      this.watched = true;
+      this.host.loop.watch(this, this.mask);
+    }
+    return found;
+  }
+
   /** The lecture's processEvent: the poller says this socket may be read and/or written. */
   processEvent(mask: number): void {
     // A hang-up while we wait for nothing (the application is working): give up on this client.
@@ -156,19 +175,21 @@ export class Connection implements FileEvent, Timed {
     if (mask & READABLE && !this.closed && this.mask & READABLE) this.read();
   }
 
-  private read(): void {
-    const { recvBuffer: buf, ctx, loop, timeouts } = this.host;
+  /** Receive what the kernel has and act on it. False when it had nothing yet. */
+  private read(): boolean {
+    const { recvBuffer: buf, ctx, loop } = this.host;
     let n: number;
     try {
       n = sys.recv(this.fd, buf, 0, buf.length);
     } catch {
       if (this.state === State.Handling || this.state === State.Streaming) this.http.request.abort('the client reset the connection');
-      return this.close(); // reset by peer
+      this.close(); // reset by peer
+      return true;
     }
-    if (n === sys.WOULD_BLOCK || n === sys.INTERRUPTED) return;
+    if (n === sys.WOULD_BLOCK || n === sys.INTERRUPTED) return false;
     if (this.state === State.Lingering) {
       if (n === 0) this.close(); // the client finished sending: now close quietly
-      return;
+      return true;
     }
     if (n === 0) {
       this.http.feedEof();
@@ -193,6 +214,7 @@ export class Connection implements FileEvent, Timed {
     }
     if (this.state === State.Reading) this.process();
     else if (this.http.buffered > PIPELINE_BUFFER_MAX) this.want(this.mask & ~READABLE); // back-pressure on pipelining
+    return true;
   }
 
   /** Parse and answer requests, one after the other, until we need bytes or must wait. */
@@ -388,8 +410,9 @@ export class Connection implements FileEvent, Timed {
 
   /** Tell the loop what we wait for (it calls the poller only when this changes). */
   private want(mask: number): void {
-    if (mask === this.mask || this.closed) return;
+    if ((mask === this.mask && this.watched) || this.closed) return;
     this.mask = mask;
+    this.watched = true;
     this.host.loop.watch(this, mask);
   }
 
