@@ -73,7 +73,7 @@ export function parseHead(s: string, limits: Limits, req: ParsedRequest, info: H
     while (ve > vs && (s.charCodeAt(ve - 1) === 0x20 || s.charCodeAt(ve - 1) === 0x09)) ve--;
     if (!allIn(FIELD_VCHAR, s, vs, ve)) throw new HttpError(400, 'invalid character in header field value');
     checkFieldCount(headers.length / 2 + 1, limits);
-    const name = s.slice(pos, colon).toLowerCase();
+    const name = knownName(s, pos, colon) ?? s.slice(pos, colon).toLowerCase();
     const value = s.slice(vs, ve);
     headers.push(name, value);
     switch (name) {
@@ -129,6 +129,33 @@ export function parseHead(s: string, limits: Limits, req: ParsedRequest, info: H
   if (!isKnownMethod(req.method)) throw new HttpError(501, `method ${req.method} is not implemented`);
 }
 
+/**
+ * The field names most requests carry, by length: a name that matches one
+ * (ASCII case-insensitively) is that constant, with no string cut out and
+ * lower-cased per request.
+ */
+const KNOWN_NAMES: (readonly string[] | undefined)[] = [];
+for (const n of [
+  'host', 'accept', 'cookie', 'expect', 'origin', 'referer', 'range', 'connection', 'user-agent', 'content-type',
+  'content-length', 'transfer-encoding', 'accept-encoding', 'accept-language', 'cache-control', 'if-none-match',
+  'if-modified-since', 'authorization', 'upgrade-insecure-requests', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-dest',
+]) (KNOWN_NAMES[n.length] = [...(KNOWN_NAMES[n.length] ?? []), n]);
+
+/**
+ * s[from, to) as one of KNOWN_NAMES, or undefined. The name is already known
+ * to be all tchar: for those, `c | 0x20` equals a lowercase letter or "-"
+ * only when c is that letter in either case, or "-" itself.
+ */
+function knownName(s: string, from: number, to: number): string | undefined {
+  const candidates = KNOWN_NAMES[to - from];
+  if (candidates === undefined) return undefined;
+  next: for (const name of candidates) {
+    for (let i = 0; i < name.length; i++) if ((s.charCodeAt(from + i) | 0x20) !== name.charCodeAt(i)) continue next;
+    return name;
+  }
+  return undefined;
+}
+
 function parseRequestLine(s: string, end: number, limits: Limits, req: ParsedRequest): void {
   // request-line = method SP request-target SP HTTP-version
   const sp1 = s.indexOf(' ', 0);
@@ -142,10 +169,11 @@ function parseRequestLine(s: string, end: number, limits: Limits, req: ParsedReq
   checkTarget(sp2 - sp1 - 1, limits);
   if (sp2 === sp1 + 1 || !allIn(TARGET_CHAR, s, sp1 + 1, sp2)) throw new HttpError(400, 'invalid request target');
 
-  const version = s.slice(sp2 + 1, end);
-  if (version === 'HTTP/1.1') req.minor = 1;
-  else if (version === 'HTTP/1.0') req.minor = 0;
-  else {
+  // (Compared in place: no string is cut out for the two versions everybody sends.)
+  if (end - sp2 === 9 && s.startsWith('HTTP/1.', sp2 + 1) && (s.charCodeAt(end - 1) === 0x31 || s.charCodeAt(end - 1) === 0x30)) {
+    req.minor = s.charCodeAt(end - 1) === 0x31 ? 1 : 0;
+  } else {
+    const version = s.slice(sp2 + 1, end);
     const m = VERSION_RE.exec(version);
     if (m === null) throw new HttpError(400, 'malformed HTTP version');
     const major = m[1].charCodeAt(0) - 0x30;
@@ -154,7 +182,8 @@ function parseRequestLine(s: string, end: number, limits: Limits, req: ParsedReq
     req.minor = 1;
   }
 
-  const method = s.slice(0, sp1);
+  // The common methods as constants (methods are case-sensitive: exact bytes only).
+  const method = sp1 === 3 && s.startsWith('GET') ? 'GET' : sp1 === 4 && s.startsWith('HEAD') ? 'HEAD' : sp1 === 4 && s.startsWith('POST') ? 'POST' : s.slice(0, sp1);
   if (method === 'CONNECT') throw new HttpError(501, 'CONNECT is not supported');
   req.method = method;
   const target = s.slice(sp1 + 1, sp2);

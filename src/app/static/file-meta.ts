@@ -6,6 +6,7 @@
 import { COMPRESS_MAX, COMPRESS_MIN } from '../encoding/compress.js';
 import type { Entry } from './file-cache.js';
 import { mimeFor } from './mime.js';
+import type { Reply } from '../types.js';
 
 /** One representation of a file (identity, br or gzip) and its prepared header lists. */
 export interface Representation {
@@ -40,6 +41,12 @@ export interface FileMeta {
   readonly gzipKey: string;
   /** A small file's bytes, read on first use (see small-files.ts); dropped with the metadata. */
   bytes: Buffer | null;
+  /**
+   * The whole small file's 200 in identity coding, as one frozen reply: http/
+   * then encodes head and bytes together once per second of Date and sends
+   * that buffer as it is (see encodeResponse). Dropped with the metadata.
+   */
+  whole: Reply | null;
 }
 
 export type FileEntry = Entry<FileMeta>;
@@ -101,5 +108,6 @@ export function describeFile(entry: FileEntry, settings: MetaSettings, hasSiblin
     brKey: key + 'br',
     gzipKey: key + 'gzip',
     bytes: null,
+    whole: null,
   };
 }

@@ -71,7 +71,13 @@ export class FileReplies {
     }
 
     // 4. The whole representation. Its frozen header list is shared by every
-    // response for this file: http/ encodes it once.
+    // response for this file: http/ encodes it once. A small file in identity
+    // coding is one frozen reply, head and bytes encoded together.
+    if (coding === 'identity' && !head && size > 0 && size <= this.memoryMaxBytes) {
+      if (meta.whole !== null) return meta.whole;
+      const bytes = smallFileBytes(entry);
+      if (bytes !== null) return (meta.whole = Object.freeze({ status: 200, headers: rep.ok as string[], body: bytes }));
+    }
     return { status: 200, headers: rep.ok as string[], body: this.wholeBody(entry, coding, sibling, head) };
   }
 
