@@ -35,11 +35,11 @@ const frozenVariants = new WeakMap<Reply, Variants>();
 
 /** `reply` as it should go to the client that sent `req`: compressed, or with Vary, or as it is. */
 export function compressReply(reply: Reply, req: Request): Reply {
-  if (!Object.isFrozen(reply) || !cacheable(reply)) {
+  let v = frozenVariants.get(reply); // (only frozen replies are in it: cheaper than asking V8 first)
+  if (v === undefined && (!Object.isFrozen(reply) || !cacheable(reply))) {
     const plan = planFor(reply);
     return plan === null ? reply : variant(reply, plan, negotiateEncoding(req.header('accept-encoding'), true, true));
   }
-  let v = frozenVariants.get(reply);
   if (v === undefined) {
     v = { plan: planFor(reply) };
     frozenVariants.set(reply, v);

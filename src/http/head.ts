@@ -35,6 +35,7 @@ function isKnownMethod(m: string): boolean {
 
 // Host = uri-host [ ":" port ]  (RFC 9110 §7.2; uri-host per RFC 3986)
 const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::[0-9]*)?$/;
+let lastValidHost = '';
 // absolute-form: scheme "://" authority path-abempty [ "?" query ]
 const ABSOLUTE_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^#]*)$/;
 const VERSION_RE = /^HTTP\/(\d)\.(\d)$/;
@@ -101,7 +102,10 @@ export function parseHead(s: string, limits: Limits, req: ParsedRequest, info: H
   // Host rules (RFC 9112 §3.2): required once on HTTP/1.1, and well-formed.
   if (hostCount > 1) throw new HttpError(400, 'more than one Host header field');
   if (hostCount === 0 && req.minor === 1) throw new HttpError(400, 'HTTP/1.1 request without a Host header field');
-  if (hostCount === 1 && !HOST_RE.test(host)) throw new HttpError(400, 'invalid Host header field');
+  if (hostCount === 1 && host !== lastValidHost) {
+    if (!HOST_RE.test(host)) throw new HttpError(400, 'invalid Host header field');
+    lastValidHost = host; // clients send the same Host again and again: one string compare next time
+  }
 
   // Message body length (RFC 9112 §6.1, §6.3).
   let chunked = false;

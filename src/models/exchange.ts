@@ -95,16 +95,19 @@ export function within<T>(pending: Promise<T>, ms: number, late: (value: T) => v
   });
 }
 
-/** Encode `reply` into `out`; a reply that cannot be encoded becomes a 500. */
-export function prepare(ctx: ServerContext, conn: HttpConnection, reply: Reply, out: Outgoing): Reply {
+/**
+ * Encode `reply` into `out`; a reply that cannot be encoded becomes a 500.
+ * `now` (for Date): a model that keeps a clock per turn passes it, rather than read the time per response.
+ */
+export function prepare(ctx: ServerContext, conn: HttpConnection, reply: Reply, out: Outgoing, now?: number): Reply {
   if (ctx.stopping || (ctx.status !== null && ctx.status.closes(reply))) conn.close();
   try {
-    encodeResponse(conn, reply, out);
+    encodeResponse(conn, reply, out, now);
     return reply;
   } catch (e) {
     release(reply);
     const fallback = failed(ctx, conn.request, e);
-    encodeResponse(conn, fallback, out);
+    encodeResponse(conn, fallback, out, now);
     return fallback;
   }
 }
@@ -116,13 +119,13 @@ export function prepare(ctx: ServerContext, conn: HttpConnection, reply: Reply, 
  * (nginx's $body_bytes_sent, chunk framing included). `out` is null when no
  * answer was prepared: the client left while the application worked (499).
  */
-export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Request | null, reply: Reply | null, out: Outgoing | null, startedAt: number, sent: number, cut = false): void {
+export function finish(ctx: ServerContext, conn: HttpConnection | null, req: Request | null, reply: Reply | null, out: Outgoing | null, startedAt: number, sent: number, cut = false, now = Date.now()): void {
   if (reply !== null) release(reply);
   const status = out === null || (cut && sent === 0) ? CLIENT_CLOSED : out.status;
   const row = ctx.row;
   row[Cell.Requests]++;
   row[Cell.BytesOut] += sent;
-  const now = (row[Cell.LastRequestAt] = Date.now());
+  row[Cell.LastRequestAt] = now;
   countSecond(row, now); // requests per second: this second's bucket
   countStatus(row, status);
   if (status >= 500 || req === null) row[Cell.Errors]++;

@@ -288,7 +288,7 @@ export class Connection implements FileEvent, Timed {
   /** Encode and start sending one response; `fatal` closes (lingering) after it. */
   private respond(reply: Reply, req: Request | null, fatal: boolean): void {
     const out = this.out;
-    reply = prepare(this.host.ctx, this.http, reply, out);
+    reply = prepare(this.host.ctx, this.http, reply, out, this.host.loop.now);
     this.reply = reply;
     this.replyRequest = req;
     if (fatal) out.close = true;
@@ -372,7 +372,7 @@ export class Connection implements FileEvent, Timed {
   private responseDone(): void {
     const { ctx, timeouts } = this.host;
     const out = this.out;
-    finish(ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes);
+    finish(ctx, this.http, this.replyRequest, this.reply, out, this.startedAt, this.sentBytes, false, this.host.loop.now);
     if (ctx.status !== null) this.traceFrom = ctx.status.done(this.traceFrom, this.fd, this.reply);
     this.reply = null;
     this.replyRequest = null;
