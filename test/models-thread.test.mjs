@@ -217,10 +217,17 @@ for (const [name, model] of BOTH) {
       await sleep(1000);
       quiet = cpuTicks(s.proc.pid) - t0 <= 1 ? quiet + 1 : 0;
     }
-    const before = cpuTicks(s.proc.pid);
-    await sleep(2000);
-    const used = cpuTicks(s.proc.pid) - before;
-    assert.ok(used <= 6, `used ${used} ticks (1/100 s) in 2 s: more than 3% of a core`);
+    // Then second by second: a thread that busy-waits burns CPU in every second; V8's
+    // bursts on Node 22 (20–30 ticks in one second, seen after two quiet ones) come now
+    // and then. So the median of six seconds must stay within 3% of a core.
+    const perSecond = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = cpuTicks(s.proc.pid);
+      await sleep(1000);
+      perSecond.push(cpuTicks(s.proc.pid) - t0);
+    }
+    const median = [...perSecond].sort((a, b) => a - b)[3];
+    assert.ok(median <= 3, `ticks (1/100 s) per second: ${perSecond.join(', ')}; median ${median}: more than 3% of a core`);
     await Promise.all(clients.map((c) => c.close()));
   });
 }
