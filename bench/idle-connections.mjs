@@ -15,7 +15,14 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({ options: { conns: { type: 'string', default: '10000' }, server: { type: 'string', default: 'all' } } });
+const opt = (() => {
+  try {
+    return parseArgs({ options: { conns: { type: 'string', default: '10000' }, server: { type: 'string', default: 'all' } } }).values;
+  } catch (e) {
+    console.error(`bench:idle: ${e.message}`);
+    process.exit(2);
+  }
+})();
 const N = Number(opt.conns);
 const hasNginx = (() => {
   try {

@@ -24,15 +24,21 @@ import { fileURLToPath } from 'node:url';
 import { snapshotTree, cpuBetween, cpuPerRequest } from '../dist/lab/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opt } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '5' },
-    runs: { type: 'string', default: '3' },
-    only: { type: 'string' },
-    workers: { type: 'boolean', default: false },
-    baseline: { type: 'string' },
-  },
-});
+const OPTIONS = {
+  duration: { type: 'string', default: '5' },
+  runs: { type: 'string', default: '3' },
+  only: { type: 'string' },
+  workers: { type: 'boolean', default: false },
+  baseline: { type: 'string' },
+};
+const opt = (() => {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (e) {
+    console.error(`bench:peers: ${e.message}`);
+    process.exit(2);
+  }
+})();
 const has = (cmd) => {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });

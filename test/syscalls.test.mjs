@@ -107,15 +107,15 @@ test('event-loop: a connection whose request is already there when it is accepte
   const heldBatch = async () => {
     const mark = path.join(dir, `written-${batch++}`);
     const script = `
-    const net = require('node:net'), fs = require('node:fs');
-    let written = 0, left = ${N};
-    for (let i = 0; i < ${N}; i++) {
-      const s = net.connect(${server.port}, '127.0.0.1', () => s.write(${JSON.stringify(CLOSE_REQUEST)}, () => { if (++written === ${N}) fs.writeFileSync(${JSON.stringify(mark)}, ''); }));
-      let got = '';
-      s.on('data', (d) => (got += d));
-      s.on('end', () => { if (!got.endsWith('Hello, World!')) process.exit(1); if (--left === 0) process.exit(0); });
-      s.on('error', () => process.exit(2));
-    }`;
+      const net = require('node:net'), fs = require('node:fs');
+      let written = 0, left = ${N};
+      for (let i = 0; i < ${N}; i++) {
+        const s = net.connect(${server.port}, '127.0.0.1', () => s.write(${JSON.stringify(CLOSE_REQUEST)}, () => { if (++written === ${N}) fs.writeFileSync(${JSON.stringify(mark)}, ''); }));
+        let got = '';
+        s.on('data', (d) => (got += d));
+        s.on('end', () => { if (!got.endsWith('Hello, World!')) process.exit(1); if (--left === 0) process.exit(0); });
+        s.on('error', () => process.exit(2));
+      }`;
     const child = spawn(process.execPath, ['-e', script], { stdio: 'inherit' });
     const exited = new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
     const cell = new Int32Array(new SharedArrayBuffer(4));
